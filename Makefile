@@ -1,0 +1,58 @@
+# Two commands set everything up on a fresh machine: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1:8000
+PYTEST_ARGS ?=
+
+# Local development and tests run with DEBUG on; production sets its own environment.
+export DEBUG ?= on
+
+STATIC_SOURCES := static/package.json static/package-lock.json static/build.mjs $(wildcard static/src/*.scss static/src/js/*.js static/src/pdf/*.css)
+
+.PHONY: run test lint format bench system-packages install static migrate demo clean
+
+run: install static migrate demo  ## Install, build, migrate, load demo data and serve on 127.0.0.1:8000
+	@echo "Serving on http://$(HOST)/ (Ctrl+C to stop)"
+	$(BIN)/python manage.py runserver $(HOST)
+
+test: install static  ## Run the whole test suite (SQLite unless DATABASE_URL says otherwise)
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python manage.py makemigrations --check --dry-run
+
+format: install
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+system-packages:  ## Debian packages for WeasyPrint, upload sniffing and PDF checks (root only)
+	@.ci/system-packages
+
+install: system-packages $(VENV)/.installed
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+static: static/dist/.built
+
+static/dist/.built: $(STATIC_SOURCES)
+	cd static && npm ci --no-audit --no-fund --loglevel=error && npm run build
+	touch $@
+
+migrate: install
+	$(BIN)/python manage.py migrate --noinput
+
+demo: migrate
+	$(BIN)/python manage.py seed_toolkit
+	$(BIN)/python manage.py load_demo
+
+clean:
+	rm -rf $(VENV) static/node_modules static/dist

@@ -1,0 +1,58 @@
+"""Form pieces shared by both apps: GOV.UK date inputs and the crispy helper defaults."""
+
+from datetime import date
+
+from crispy_forms_gds.fields import DateInputField
+from crispy_forms_gds.helper import FormHelper
+from crispy_forms_gds.layout import Field, Layout, Size, Submit
+from django.contrib.auth.forms import AuthenticationForm
+from django.core.exceptions import ValidationError
+
+
+class GovUKDateField(DateInputField):
+    """A day/month/year date input with messages that say exactly what is wrong."""
+
+    def __init__(self, *, label: str, **kwargs):
+        super().__init__(label=label, **kwargs)
+        name = label.lower()
+        self.error_messages["required"] = f"Enter the {name}"
+        self.error_messages["incomplete"] = f"Enter the {name} as a day, month and year"
+
+    def compress(self, data_list):
+        day, month, year = data_list
+        if not (day and month and year):
+            return None
+        if len(str(year)) != 4:
+            raise ValidationError("Year must include 4 numbers, for example 2025")
+        try:
+            return date(day=int(day), month=int(month), year=int(year))
+        except ValueError as exc:
+            raise ValidationError("Enter a real date, for example 27 3 2025") from exc
+
+
+def gds_helper(*, submit_label: str = "Save") -> FormHelper:
+    """A helper rendering GOV.UK markup, labels at normal size, and one primary button."""
+    helper = FormHelper()
+    helper.label_size = Size.SMALL
+    helper.legend_size = Size.SMALL
+    helper.add_input(Submit("submit", submit_label))
+    return helper
+
+
+class SignInForm(AuthenticationForm):
+    """Django's sign-in form with GOV.UK markup and plain error messages."""
+
+    error_messages = {
+        "invalid_login": "Enter a correct username and password. Both are case-sensitive.",
+        "inactive": "This account has been deactivated. Ask an administrator.",
+    }
+
+    def __init__(self, request=None, *args, **kwargs):
+        super().__init__(request, *args, **kwargs)
+        self.fields["username"].error_messages["required"] = "Enter your username"
+        self.fields["password"].error_messages["required"] = "Enter your password"
+        self.helper = gds_helper(submit_label="Sign in")
+        self.helper.layout = Layout(
+            Field.text("username", field_width=20),
+            Field("password", css_class="govuk-input govuk-!-width-one-half"),
+        )

@@ -1,0 +1,245 @@
+"""Demonstration data for the toolkit: users for every role, two periods, evidence, actions.
+
+Used by ``manage.py load_demo``; every step looks for what exists first, so it is idempotent.
+"""
+
+from datetime import date, timedelta
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
+
+from prevent_compliance.roles import Role
+from prevent_compliance.uploads import validate_upload
+
+from . import services
+from .models import Action, Evidence, Rating, ReviewPeriod, SectionAssessment, ToolkitEdition
+
+DEMO_USERS = [
+    ("officer", "Olivia", "Okafor", Role.OFFICER),
+    ("treasurer", "Tom", "Tranter", Role.TREASURER),
+    ("chief.executive", "Chloe", "Evans", Role.CHIEF_EXECUTIVE),
+    ("commissioner", "Connor", "Marsh", Role.COMMISSIONER),
+    ("auditor", "Aisha", "Khan", Role.AUDITOR),
+    ("admin", "Adam", "Ng", Role.ADMINISTRATOR),
+]
+
+
+def ensure_users(password: str) -> dict[str, object]:
+    User = get_user_model()
+    users = {}
+    for username, first, last, role in DEMO_USERS:
+        user, created = User.objects.get_or_create(
+            username=username,
+            defaults={"first_name": first, "last_name": last, "email": f"{username}@opcc.example"},
+        )
+        if created:
+            user.set_password(password)
+            user.is_staff = role == Role.ADMINISTRATOR
+            user.save()
+        user.groups.add(Group.objects.get(name=role.value))
+        users[username] = user
+    return users
+
+
+def _period_bounds(start_year: int) -> tuple[date, date]:
+    return date(start_year, 4, 1), date(start_year + 1, 3, 31)
+
+
+def ensure_periods(actor) -> tuple[ReviewPeriod, ReviewPeriod]:
+    edition = ToolkitEdition.objects.order_by("-code").first()
+    today = timezone.localdate()
+    current_year = today.year if today.month >= 4 else today.year - 1
+    periods = []
+    for year in (current_year - 1, current_year):
+        start, end = _period_bounds(year)
+        period = ReviewPeriod.objects.filter(start_date=start).first()
+        if period is None:
+            period = services.review_period_create(
+                actor=actor,
+                label=f"{year}/{str(year + 1)[-2:]}",
+                start_date=start,
+                end_date=end,
+                edition=edition,
+            )
+        periods.append(period)
+    return periods[0], periods[1]
+
+
+PREVIOUS_RATINGS = {
+    1: "met",
+    2: "partly_met",
+    3: "met",
+    4: "met",
+    5: "met",
+    6: "not_met",
+    7: "partly_met",
+    8: "partly_met",
+}
+CURRENT_RATINGS = {
+    1: "met",
+    2: "met",
+    3: "met",
+    4: "exceeding",
+    5: "met",
+    6: "partly_met",
+    7: "partly_met",
+}  # section 8 is left "Not assessed" on purpose
+
+NARRATIVES = {
+    "exceeding": "Goes beyond the benchmark; evidence is recorded and reviewed.",
+    "met": "All criteria are met and the evidence is current.",
+    "partly_met": "Some criteria are met; the open actions close the remaining gaps.",
+    "not_met": "The benchmark is not yet met; see the action plan.",
+}
+
+
+def ensure_ratings(actor, period: ReviewPeriod, ratings: dict[int, str]) -> None:
+    for assessment in SectionAssessment.objects.filter(period=period).select_related("section"):
+        rating = ratings.get(assessment.section.number)
+        if rating and assessment.rating == Rating.NOT_ASSESSED:
+            services.assessment_update(
+                actor=actor, assessment=assessment, rating=rating, narrative=NARRATIVES[rating]
+            )
+
+
+def _tiny_pdf(title: str) -> bytes:
+    """A minimal, valid one-page PDF naming the document (generated, not copied)."""
+    text = title.replace("\\", "").replace("(", "").replace(")", "")[:80]
+    stream = f"BT /F1 14 Tf 72 760 Td ({text}) Tj ET".encode("latin-1", "replace")
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R "
+        b"/Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length " + str(len(stream)).encode() + b" >>\nstream\n" + stream + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += f"{number} 0 obj\n".encode() + body + b"\nendobj\n"
+    xref = len(out)
+    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
+    out += b"".join(f"{offset:010d} 00000 n \n".encode() for offset in offsets)
+    out += (
+        f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
+    )
+    return bytes(out)
+
+
+DEMO_EVIDENCE = [
+    # title, kind, section numbers, file name or URL, months old, review in days
+    ("Prevent partnership board terms of reference", "policy", [1], "board-tor.pdf", 10, 60),
+    ("Partnership board minutes, June", "minutes", [1, 3], "board-minutes-june.pdf", 5, 200),
+    ("CTLP briefing record", "report", [2], "ctlp-briefing.txt", 8, -20),
+    ("OPCC Prevent risk register", "report", [2, 7], "risk-register.csv", 3, 10),
+    ("Prevent partnership plan", "policy", [3], "partnership-plan.pdf", 7, 150),
+    (
+        "Referral pathway on the council website",
+        "web_page",
+        [4],
+        "https://www.example.gov.uk/prevent/referrals",
+        12,
+        90,
+    ),
+    ("Channel panel assurance letter", "correspondence", [5], "channel-assurance.pdf", 4, 300),
+    ("Staff Prevent training completion", "training", [6], "training-completion.csv", 2, 25),
+    ("Grant due diligence procedure", "policy", [7], "grant-due-diligence.pdf", 14, -45),
+    (
+        "Prevent page on the OPCC website",
+        "web_page",
+        [8],
+        "https://www.example.gov.uk/opcc/prevent",
+        6,
+        120,
+    ),
+]
+
+
+def _demo_file(name: str, title: str) -> SimpleUploadedFile:
+    if name.endswith(".pdf"):
+        content = _tiny_pdf(title)
+    elif name.endswith(".csv"):
+        content = b"name,course,completed_on\nA. Example,Prevent awareness,2025-05-01\n"
+    else:
+        content = f"{title}\nDemonstration record generated by load_demo.\n".encode()
+    return SimpleUploadedFile(name, content)
+
+
+def ensure_evidence(actor, period: ReviewPeriod) -> None:
+    today = timezone.localdate()
+    sections = {s.number: s for s in period.edition.sections.all()}
+    for title, kind, numbers, source, months_old, review_in in DEMO_EVIDENCE:
+        if Evidence.objects.filter(title=title).exists():
+            continue
+        effective = today - timedelta(days=30 * months_old)
+        values = {
+            "actor": actor,
+            "title": title,
+            "kind": kind,
+            "effective_date": effective,
+            "review_by": max(today + timedelta(days=review_in), effective),
+            "sections": [sections[n] for n in numbers],
+            "criteria": [sections[numbers[0]].criteria.order_by("number").first()],
+            "description": "Demonstration evidence.",
+        }
+        if source.startswith("https://"):
+            values["url"] = source
+        else:
+            upload = _demo_file(source, title)
+            values.update(upload=upload, upload_info=validate_upload(upload))
+        services.evidence_create(**values)
+
+
+DEMO_ACTIONS = [
+    # title, section, owner, due in days, status, priority
+    ("Refresh the partnership board terms of reference", 1, "officer", -30, "open", "high"),
+    ("Brief partners on the new CTLP", 2, "chief.executive", 20, "in_progress", "high"),
+    ("Map each local risk to a plan action", 3, "officer", 45, "open", "medium"),
+    (
+        "Re-issue the referral pathway with the new national form",
+        4,
+        "officer",
+        -5,
+        "in_progress",
+        "high",
+    ),
+    ("Record training completion per person", 6, "officer", -60, "open", "high"),
+    ("Brief the Commissioner on Prevent responsibilities", 6, "commissioner", 10, "open", "medium"),
+    ("Add Prevent clauses to grant agreements", 7, "treasurer", 90, "open", "medium"),
+    ("Publish a Prevent explainer page", 8, "officer", -100, "done", "low"),
+]
+
+
+def ensure_actions(actor, period: ReviewPeriod, users: dict) -> None:
+    today = timezone.localdate()
+    sections = {s.number: s for s in period.edition.sections.all()}
+    for title, number, owner, due_in, status, priority in DEMO_ACTIONS:
+        if Action.objects.filter(title=title, period=period).exists():
+            continue
+        services.action_create(
+            actor=actor,
+            period=period,
+            title=title,
+            description="Demonstration action.",
+            section=sections[number],
+            owner=users[owner],
+            due_date=today + timedelta(days=due_in),
+            status=status,
+            priority=priority,
+            completed_on=today - timedelta(days=90) if status == "done" else None,
+        )
+
+
+def load(password: str) -> dict[str, object]:
+    users = ensure_users(password)
+    officer = users["officer"]
+    previous, current = ensure_periods(officer)
+    ensure_ratings(officer, previous, PREVIOUS_RATINGS)
+    ensure_ratings(officer, current, CURRENT_RATINGS)
+    ensure_evidence(officer, current)
+    ensure_actions(officer, current, users)
+    return users

@@ -1,0 +1,371 @@
+"""The toolkit benchmarks and the records an OPCC keeps against them."""
+
+import uuid
+from datetime import date, timedelta
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from simple_history.models import HistoricalRecords
+
+from prevent_compliance.models import SecurityMarking
+
+
+class ToolkitEdition(models.Model):
+    """One published edition of the Home Office Prevent duty toolkit."""
+
+    code = models.SlugField("edition code", max_length=20, unique=True)
+    title = models.CharField(max_length=200)
+    published_on = models.DateField("publication date", null=True, blank=True)
+    source_url = models.URLField("link", blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-code"]
+        verbose_name = "toolkit edition"
+
+    def __str__(self):
+        return self.title
+
+
+class Section(models.Model):
+    """A benchmark: one of the toolkit's eight numbered sections."""
+
+    edition = models.ForeignKey(ToolkitEdition, on_delete=models.PROTECT, related_name="sections")
+    number = models.PositiveSmallIntegerField()
+    title = models.CharField(max_length=200)
+    summary = models.TextField()
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["edition", "number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["edition", "number"], name="toolkit_section_unique_number_per_edition"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.number}. {self.title}"
+
+    def get_absolute_url(self):
+        return reverse("toolkit:section_detail", kwargs={"number": self.number})
+
+
+class Criterion(models.Model):
+    """A checkable expectation within a section."""
+
+    class Level(models.TextChoices):
+        MUST = "must", "Must (legal requirement)"
+        SHOULD = "should", "Should (expected good practice)"
+
+    section = models.ForeignKey(Section, on_delete=models.PROTECT, related_name="criteria")
+    number = models.PositiveSmallIntegerField()
+    text = models.TextField()
+    level = models.CharField(max_length=6, choices=Level.choices)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["section", "number"]
+        verbose_name_plural = "criteria"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["section", "number"], name="toolkit_criterion_unique_number_per_section"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.code} {self.text}"
+
+    @property
+    def code(self) -> str:
+        """The criterion's number as people cite it, for example 3.2."""
+        return f"{self.section.number}.{self.number}"
+
+
+class ReviewPeriodQuerySet(models.QuerySet):
+    def current(self, today: date | None = None):
+        """The period covering today, or else the latest one that has started."""
+        today = today or timezone.localdate()
+        covering = self.filter(start_date__lte=today, end_date__gte=today).first()
+        return covering or self.filter(start_date__lte=today).order_by("-start_date").first()
+
+
+class ReviewPeriod(models.Model):
+    """A review year in which the OPCC rates itself against every section."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        IN_REVIEW = "in_review", "In review"
+        SIGNED_OFF = "signed_off", "Signed off"
+
+    label = models.CharField(max_length=20, help_text="For example 2025/26.")
+    start_date = models.DateField(unique=True)
+    end_date = models.DateField()
+    edition = models.ForeignKey(
+        ToolkitEdition, on_delete=models.PROTECT, related_name="review_periods"
+    )
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.OPEN)
+
+    objects = ReviewPeriodQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-start_date"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end_date__gt=models.F("start_date")),
+                name="toolkit_reviewperiod_ends_after_start",
+            )
+        ]
+
+    def __str__(self):
+        return f"Review period {self.label}"
+
+    @property
+    def year(self) -> int:
+        """The calendar year the period starts in: how commands and URLs name it."""
+        return self.start_date.year
+
+
+class Rating(models.TextChoices):
+    """Ratings in the words of the Home Office's annual assurance letters."""
+
+    EXCEEDING = "exceeding", "Exceeding"
+    MET = "met", "Met"
+    PARTLY_MET = "partly_met", "Partly met"
+    NOT_MET = "not_met", "Not met"
+    NOT_APPLICABLE = "not_applicable", "Not applicable"
+    NOT_ASSESSED = "not_assessed", "Not assessed"
+
+
+RATING_MEANINGS = {
+    Rating.EXCEEDING: "Goes beyond what the benchmark expects",
+    Rating.MET: "Green: all of the benchmark is met, with evidence",
+    Rating.PARTLY_MET: "Amber: some but not all of the benchmark is met",
+    Rating.NOT_MET: "Red: the benchmark is not met or there is no evidence",
+    Rating.NOT_APPLICABLE: "Does not apply to this office",
+    Rating.NOT_ASSESSED: "No rating has been given yet",
+}
+
+# GOV.UK tag modifiers; the rating's words are always printed beside the colour.
+RATING_TAG_CLASSES = {
+    Rating.EXCEEDING: "govuk-tag--turquoise",
+    Rating.MET: "govuk-tag--green",
+    Rating.PARTLY_MET: "govuk-tag--yellow",
+    Rating.NOT_MET: "govuk-tag--red",
+    Rating.NOT_APPLICABLE: "govuk-tag--grey",
+    Rating.NOT_ASSESSED: "govuk-tag--grey",
+}
+
+
+class SectionAssessment(models.Model):
+    """How the OPCC rates itself against one section in one review period."""
+
+    period = models.ForeignKey(ReviewPeriod, on_delete=models.PROTECT, related_name="assessments")
+    section = models.ForeignKey(Section, on_delete=models.PROTECT, related_name="assessments")
+    rating = models.CharField(max_length=20, choices=Rating.choices, default=Rating.NOT_ASSESSED)
+    narrative = models.TextField(
+        blank=True, help_text="Why this rating: what the evidence shows and what is missing."
+    )
+    assessed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    assessed_at = models.DateTimeField(null=True, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["period", "section__number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["period", "section"], name="toolkit_assessment_one_per_section_per_period"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.section} ({self.period.label}): {self.get_rating_display()}"
+
+    def get_absolute_url(self):
+        return reverse("toolkit:section_detail", kwargs={"number": self.section.number})
+
+    @property
+    def rating_meaning(self) -> str:
+        return RATING_MEANINGS[Rating(self.rating)]
+
+    @property
+    def rating_tag_class(self) -> str:
+        return RATING_TAG_CLASSES[Rating(self.rating)]
+
+
+class EvidenceQuerySet(models.QuerySet):
+    def review_due(self, today: date | None = None, *, within_days: int = 30):
+        """Evidence whose review-by date has passed or falls within the next days."""
+        today = today or timezone.localdate()
+        return self.filter(review_by__lte=today + timedelta(days=within_days))
+
+
+class Evidence(models.Model):
+    """A document or link that shows how a section's criteria are met."""
+
+    class Kind(models.TextChoices):
+        POLICY = "policy", "Policy or procedure"
+        MINUTES = "minutes", "Meeting minutes"
+        TRAINING = "training", "Training record"
+        REPORT = "report", "Report"
+        CORRESPONDENCE = "correspondence", "Correspondence"
+        WEB_PAGE = "web_page", "Web page"
+        OTHER = "other", "Other"
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    title = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    file = models.FileField(max_length=200, blank=True)
+    original_filename = models.CharField(max_length=255, blank=True)
+    content_type = models.CharField(max_length=100, blank=True)
+    file_size = models.PositiveBigIntegerField("file size in bytes", null=True, blank=True)
+    sha256 = models.CharField("SHA-256", max_length=64, blank=True)
+    url = models.URLField("web address", max_length=500, blank=True)
+    effective_date = models.DateField()
+    review_by = models.DateField("review by", null=True, blank=True)
+    marking = models.CharField(
+        "security marking",
+        max_length=20,
+        choices=SecurityMarking.choices,
+        default=SecurityMarking.OFFICIAL,
+    )
+    sections = models.ManyToManyField(Section, related_name="evidence")
+    criteria = models.ManyToManyField(Criterion, related_name="evidence", blank=True)
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = EvidenceQuerySet.as_manager()
+    history = HistoricalRecords(m2m_fields=[sections, criteria])
+
+    class Meta:
+        ordering = ["-effective_date", "title"]
+        verbose_name_plural = "evidence"
+        indexes = [models.Index(fields=["review_by"], name="toolkit_evidence_review_by")]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(file="") & ~Q(url="")) | (~Q(file="") & Q(url="")),
+                name="toolkit_evidence_file_or_url",
+            ),
+            models.CheckConstraint(
+                condition=Q(review_by__isnull=True) | Q(review_by__gte=models.F("effective_date")),
+                name="toolkit_evidence_review_after_effective",
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("toolkit:evidence_detail", kwargs={"public_id": self.public_id})
+
+    def review_state(self, today: date | None = None, *, within_days: int = 30) -> str:
+        """'overdue', 'due' (within the window) or '' for evidence that needs no review yet."""
+        if self.review_by is None:
+            return ""
+        today = today or timezone.localdate()
+        if self.review_by < today:
+            return "overdue"
+        if self.review_by <= today + timedelta(days=within_days):
+            return "due"
+        return ""
+
+
+class ActionQuerySet(models.QuerySet):
+    def live(self):
+        return self.filter(status__in=[Action.Status.OPEN, Action.Status.IN_PROGRESS])
+
+    def overdue(self, today: date | None = None):
+        """Open or in-progress actions whose due date has passed (due today is not overdue)."""
+        today = today or timezone.localdate()
+        return self.live().filter(due_date__lt=today)
+
+    def not_overdue(self, today: date | None = None):
+        today = today or timezone.localdate()
+        return self.exclude(pk__in=self.overdue(today).values("pk"))
+
+
+class Action(models.Model):
+    """Something the OPCC will do to meet, or keep meeting, a section."""
+
+    class Priority(models.TextChoices):
+        HIGH = "high", "High"
+        MEDIUM = "medium", "Medium"
+        LOW = "low", "Low"
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        IN_PROGRESS = "in_progress", "In progress"
+        DONE = "done", "Done"
+        CANCELLED = "cancelled", "Cancelled"
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    period = models.ForeignKey(
+        ReviewPeriod, on_delete=models.PROTECT, related_name="actions", verbose_name="review period"
+    )
+    title = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    section = models.ForeignKey(Section, on_delete=models.PROTECT, related_name="actions")
+    criterion = models.ForeignKey(
+        Criterion, on_delete=models.PROTECT, related_name="actions", null=True, blank=True
+    )
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    due_date = models.DateField()
+    priority = models.CharField(max_length=6, choices=Priority.choices, default=Priority.MEDIUM)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.OPEN)
+    completed_on = models.DateField("completion date", null=True, blank=True)
+    progress_notes = models.TextField(blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ActionQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["due_date", "title"]
+        indexes = [
+            models.Index(fields=["status", "due_date"], name="toolkit_action_status_due"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(status="done") & Q(completed_on__isnull=False))
+                | (~Q(status="done") & Q(completed_on__isnull=True)),
+                name="toolkit_action_completed_on_only_when_done",
+            )
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("toolkit:action_detail", kwargs={"public_id": self.public_id})
+
+    def clean(self):
+        if self.criterion_id and self.section_id and self.criterion.section_id != self.section_id:
+            raise ValidationError({"criterion": "Choose a criterion from the action's section."})
+
+    def is_overdue(self, today: date | None = None) -> bool:
+        today = today or timezone.localdate()
+        live = self.status in (self.Status.OPEN, self.Status.IN_PROGRESS)
+        return live and self.due_date < today

@@ -1,0 +1,302 @@
+"""Every change to toolkit records goes through one of these functions.
+
+Each is atomic, checks the actor's permission, validates with ``full_clean()`` and records
+who changed what (django-simple-history) with a change reason.
+"""
+
+from dataclasses import dataclass
+from datetime import date
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils import timezone
+
+from prevent_compliance.uploads import ValidatedUpload, random_storage_name
+
+from .models import (
+    Action,
+    Criterion,
+    Evidence,
+    Rating,
+    ReviewPeriod,
+    Section,
+    SectionAssessment,
+    ToolkitEdition,
+)
+
+
+def _require(actor, perm: str, obj=None) -> None:
+    if not actor.has_perm(perm, obj):
+        raise PermissionDenied(f"You do not have permission to do this ({perm}).")
+
+
+def _save(instance, *, actor, reason: str) -> None:
+    """Validate and save, recording the actor and reason on the history row."""
+    instance.full_clean()
+    instance._history_user = actor
+    instance._change_reason = reason
+    instance.save()
+
+
+# --- Toolkit editions -----------------------------------------------------------------------
+
+
+@dataclass
+class EditionLoadResult:
+    edition: ToolkitEdition
+    created: int = 0
+    updated: int = 0
+
+
+def _check_edition_data(data) -> None:
+    """Refuse a malformed edition file with a message that says where the problem is."""
+    if not isinstance(data, dict) or not isinstance(data.get("edition"), dict):
+        raise ValidationError("The file must have an 'edition' mapping and a 'sections' list.")
+    for key in ("code", "title"):
+        if not data["edition"].get(key):
+            raise ValidationError(f"edition: '{key}' is required.")
+    sections = data.get("sections")
+    if not isinstance(sections, list) or not sections:
+        raise ValidationError("'sections' must be a non-empty list.")
+    for position, section in enumerate(sections, start=1):
+        where = f"sections[{position}]"
+        for key in ("number", "title", "summary", "criteria"):
+            if not section.get(key):
+                raise ValidationError(f"{where}: '{key}' is required.")
+        for index, criterion in enumerate(section["criteria"], start=1):
+            if criterion.get("level") not in Criterion.Level.values or not criterion.get("text"):
+                raise ValidationError(
+                    f"{where}.criteria[{index}]: needs 'text' and a 'level' of must or should."
+                )
+
+
+def toolkit_edition_load(*, data: dict) -> EditionLoadResult:
+    """Create or update an edition, its sections and criteria from parsed YAML; never deletes.
+
+    Running it again with the same data changes nothing and writes no history.
+    """
+    _check_edition_data(data)
+    with transaction.atomic():
+        meta = data["edition"]
+        edition_values = {
+            "title": meta["title"],
+            "published_on": meta.get("published_on"),
+            "source_url": meta.get("source_url", ""),
+        }
+        edition, created = ToolkitEdition.objects.get_or_create(
+            code=str(meta["code"]), defaults=edition_values
+        )
+        result = EditionLoadResult(edition=edition, created=int(created))
+        _update_if_changed(edition, result, **edition_values)
+        for section_data in data["sections"]:
+            section, created = Section.objects.get_or_create(
+                edition=edition,
+                number=section_data["number"],
+                defaults={"title": section_data["title"], "summary": section_data["summary"]},
+            )
+            result.created += int(created)
+            _update_if_changed(
+                section, result, title=section_data["title"], summary=section_data["summary"]
+            )
+            for number, criterion_data in enumerate(section_data["criteria"], start=1):
+                criterion, created = Criterion.objects.get_or_create(
+                    section=section,
+                    number=number,
+                    defaults={"text": criterion_data["text"], "level": criterion_data["level"]},
+                )
+                result.created += int(created)
+                _update_if_changed(
+                    criterion, result, text=criterion_data["text"], level=criterion_data["level"]
+                )
+    return result
+
+
+def _update_if_changed(instance, result: EditionLoadResult, **values) -> None:
+    changed = {k: v for k, v in values.items() if getattr(instance, k) != v}
+    if changed:
+        for key, value in changed.items():
+            setattr(instance, key, value)
+        instance.full_clean()
+        instance._change_reason = "Toolkit edition reloaded"
+        instance.save()
+        result.updated += 1
+
+
+# --- Review periods and assessments ---------------------------------------------------------
+
+
+def review_period_create(
+    *, actor, label: str, start_date: date, end_date: date, edition: ToolkitEdition
+) -> ReviewPeriod:
+    """Open a review period with a "Not assessed" assessment for each section of the edition."""
+    with transaction.atomic():
+        overlapping = ReviewPeriod.objects.filter(
+            start_date__lte=end_date, end_date__gte=start_date
+        )
+        if overlapping.exists():
+            raise ValidationError("This review period overlaps an existing one.")
+        period = ReviewPeriod(
+            label=label, start_date=start_date, end_date=end_date, edition=edition
+        )
+        _save(period, actor=actor, reason="Review period opened")
+        for section in edition.sections.all():
+            assessment = SectionAssessment(period=period, section=section)
+            _save(assessment, actor=actor, reason="Review period opened")
+    return period
+
+
+def assessment_update(
+    *, actor, assessment: SectionAssessment, rating: str, narrative: str
+) -> SectionAssessment:
+    """Record a rating and narrative; stamps who assessed it and when."""
+    _require(actor, "toolkit.change_sectionassessment", assessment)
+    with transaction.atomic():
+        assessment = SectionAssessment.objects.select_for_update().get(pk=assessment.pk)
+        if assessment.rating == rating and assessment.narrative == narrative:
+            return assessment
+        assessment.rating = Rating(rating)
+        assessment.narrative = narrative
+        assessment.assessed_by = actor
+        assessment.assessed_at = timezone.now()
+        _save(assessment, actor=actor, reason=f"Rated {assessment.get_rating_display()}")
+    return assessment
+
+
+# --- Evidence -------------------------------------------------------------------------------
+
+
+def _attach_file(evidence: Evidence, upload: UploadedFile, info: ValidatedUpload) -> None:
+    upload.name = random_storage_name(f"evidence/{timezone.now():%Y}", info.extension)
+    evidence.file = upload
+    evidence.original_filename = info.original_name
+    evidence.content_type = info.content_type
+    evidence.file_size = info.size
+    evidence.sha256 = info.sha256
+    evidence.url = ""
+
+
+def _clear_file(evidence: Evidence) -> None:
+    evidence.file = ""
+    evidence.original_filename = evidence.content_type = evidence.sha256 = ""
+    evidence.file_size = None
+
+
+def _save_with_file(evidence: Evidence, *, actor, reason: str, new_file: bool) -> None:
+    """Save; if the database refuses, remove a newly stored file so nothing is half-saved."""
+    try:
+        _save(evidence, actor=actor, reason=reason)
+    except Exception:
+        if new_file and evidence.file and evidence.file.name:
+            evidence.file.storage.delete(evidence.file.name)
+        raise
+
+
+def evidence_create(
+    *,
+    actor,
+    title: str,
+    kind: str,
+    effective_date: date,
+    sections: list[Section],
+    description: str = "",
+    review_by: date | None = None,
+    marking: str = "OFFICIAL",
+    criteria: list[Criterion] = (),
+    url: str = "",
+    upload: UploadedFile | None = None,
+    upload_info: ValidatedUpload | None = None,
+) -> Evidence:
+    """Record evidence with exactly one of a validated file or a URL."""
+    _require(actor, "toolkit.add_evidence")
+    evidence = Evidence(
+        title=title,
+        description=description,
+        kind=kind,
+        effective_date=effective_date,
+        review_by=review_by,
+        marking=marking,
+        url=url,
+        added_by=actor,
+    )
+    if upload is not None:
+        _attach_file(evidence, upload, upload_info)
+    _check_criteria_within_sections(criteria, sections)
+    with transaction.atomic():
+        _save_with_file(evidence, actor=actor, reason="Evidence added", new_file=upload is not None)
+        evidence.sections.set(sections)
+        evidence.criteria.set(criteria)
+    return evidence
+
+
+def evidence_update(
+    *,
+    actor,
+    evidence: Evidence,
+    upload: UploadedFile | None = None,
+    upload_info: ValidatedUpload | None = None,
+    sections: list[Section] | None = None,
+    criteria: list[Criterion] | None = None,
+    **fields,
+) -> Evidence:
+    """Change evidence; a new file or a URL replaces the previous source (old files are kept)."""
+    _require(actor, "toolkit.change_evidence", evidence)
+    for key, value in fields.items():
+        setattr(evidence, key, value)
+    if upload is not None:
+        _attach_file(evidence, upload, upload_info)
+    elif fields.get("url"):
+        _clear_file(evidence)
+    if sections is not None:
+        _check_criteria_within_sections(
+            criteria if criteria is not None else evidence.criteria.all(), sections
+        )
+    with transaction.atomic():
+        _save_with_file(
+            evidence, actor=actor, reason="Evidence changed", new_file=upload is not None
+        )
+        if sections is not None:
+            evidence.sections.set(sections)
+        if criteria is not None:
+            evidence.criteria.set(criteria)
+    return evidence
+
+
+def _check_criteria_within_sections(criteria, sections) -> None:
+    section_ids = {s.pk for s in sections}
+    stray = [c for c in criteria if c.section_id not in section_ids]
+    if stray:
+        raise ValidationError(
+            {"criteria": "Each criterion must belong to one of the sections you selected."}
+        )
+
+
+# --- Actions --------------------------------------------------------------------------------
+
+
+def action_create(*, actor, **fields) -> Action:
+    """Raise an action in the action plan."""
+    _require(actor, "toolkit.add_action")
+    action = Action(created_by=actor, **fields)
+    _apply_completion(action)
+    with transaction.atomic():
+        _save(action, actor=actor, reason="Action raised")
+    return action
+
+
+def action_update(*, actor, action: Action, **fields) -> Action:
+    """Change an action; marking it done stamps today's date unless one is given."""
+    _require(actor, "toolkit.change_action", action)
+    for key, value in fields.items():
+        setattr(action, key, value)
+    _apply_completion(action)
+    with transaction.atomic():
+        _save(action, actor=actor, reason=f"Action {action.get_status_display().lower()}")
+    return action
+
+
+def _apply_completion(action: Action) -> None:
+    if action.status == Action.Status.DONE:
+        action.completed_on = action.completed_on or timezone.localdate()
+    else:
+        action.completed_on = None

@@ -1,0 +1,313 @@
+"""Pages for the toolkit: dashboard, sections, assessments, evidence and the action plan."""
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods
+
+from . import selectors, services
+from .forms import ActionFilter, ActionForm, AssessmentForm, EvidenceForm
+from .models import Action, Evidence, SectionAssessment
+
+PAGE_SIZE = 25
+
+
+def _require(user, perm: str, obj=None) -> None:
+    if not user.has_perm(perm, obj):
+        raise PermissionDenied
+
+
+def _page(request, queryset):
+    return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+
+
+def _query_without_page(request) -> str:
+    params = request.GET.copy()
+    params.pop("page", None)
+    return params.urlencode()
+
+
+def _period_or_404():
+    period = selectors.current_period()
+    if period is None:
+        raise Http404("There is no review period yet. An administrator must open one.")
+    return period
+
+
+def _apply_service_errors(form, exc: ValidationError) -> None:
+    """Show a service's validation errors on the form instead of a server error."""
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
+
+
+@require_GET
+def dashboard(request):
+    _require(request.user, "toolkit.view_records")
+    period = selectors.current_period()
+    today = timezone.localdate()
+    overdue = selectors.action_list().overdue(today).order_by("due_date")
+    review_due = Evidence.objects.review_due(today).order_by("review_by", "title")
+    return render(
+        request,
+        "toolkit/dashboard.html",
+        {
+            "period": period,
+            "overview": selectors.section_overview(period),
+            "overdue_actions": overdue[:10],
+            "overdue_count": overdue.count(),
+            "review_due": review_due[:10],
+            "review_due_count": review_due.count(),
+            "today": today,
+        },
+    )
+
+
+@require_GET
+def section_list(request):
+    _require(request.user, "toolkit.view_records")
+    period = selectors.current_period()
+    return render(
+        request,
+        "toolkit/section_list.html",
+        {"period": period, "overview": selectors.section_overview(period)},
+    )
+
+
+@require_GET
+def section_detail(request, number: int):
+    _require(request.user, "toolkit.view_records")
+    period = selectors.current_period()
+    section = selectors.get_section(number, period)
+    assessment = (
+        SectionAssessment.objects.filter(period=period, section=section)
+        .select_related("assessed_by")
+        .first()
+    )
+    return render(
+        request,
+        "toolkit/section_detail.html",
+        {
+            "period": period,
+            "section": section,
+            "assessment": assessment,
+            "evidence_page": _page(request, selectors.evidence_list().filter(sections=section)),
+            "actions": selectors.action_list().filter(section=section, period=period),
+            "can_edit": request.user.has_perm("toolkit.change_sectionassessment", assessment),
+            "today": timezone.localdate(),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def assessment_edit(request, number: int):
+    period = _period_or_404()
+    section = selectors.get_section(number, period)
+    assessment = get_object_or_404(SectionAssessment, period=period, section=section)
+    _require(request.user, "toolkit.change_sectionassessment", assessment)
+    form = AssessmentForm(
+        request.POST or None,
+        initial={"rating": assessment.rating, "narrative": assessment.narrative},
+    )
+    if request.method == "POST" and form.is_valid():
+        services.assessment_update(actor=request.user, assessment=assessment, **form.cleaned_data)
+        messages.success(request, f"Rating for section {section.number} saved.")
+        return redirect(section)
+    return render(
+        request,
+        "toolkit/assessment_form.html",
+        {"form": form, "section": section, "period": period, "assessment": assessment},
+    )
+
+
+# --- Evidence -------------------------------------------------------------------------------
+
+
+@require_GET
+def evidence_list(request):
+    _require(request.user, "toolkit.view_evidence")
+    queryset = selectors.evidence_list()
+    return render(request, "toolkit/evidence_list.html", {"page": _page(request, queryset)})
+
+
+@require_GET
+def evidence_detail(request, public_id):
+    evidence = get_object_or_404(
+        selectors.evidence_list().prefetch_related("criteria__section"), public_id=public_id
+    )
+    _require(request.user, "toolkit.view_evidence", evidence)
+    return render(
+        request,
+        "toolkit/evidence_detail.html",
+        {
+            "evidence": evidence,
+            "can_edit": request.user.has_perm("toolkit.change_evidence", evidence),
+            "review_state": evidence.review_state(),
+        },
+    )
+
+
+def _evidence_form(request, *, instance=None):
+    edition = selectors.current_edition(selectors.current_period())
+    if edition is None:
+        raise Http404("The toolkit has not been loaded yet (run manage.py seed_toolkit).")
+    return EvidenceForm(
+        request.POST or None,
+        request.FILES or None,
+        instance=instance,
+        edition=edition,
+        max_mb=settings.UPLOAD_MAX_BYTES // (1024 * 1024),
+    )
+
+
+def _evidence_values(form) -> dict:
+    data = dict(form.cleaned_data)
+    return {
+        "title": data["title"],
+        "description": data["description"],
+        "kind": data["kind"],
+        "effective_date": data["effective_date"],
+        "review_by": data["review_by"],
+        "marking": data["marking"],
+        "url": data["url"],
+        "sections": list(data["sections"]),
+        "criteria": list(data["criteria"]),
+        "upload": data.get("upload") or None,
+        "upload_info": form.upload_info,
+    }
+
+
+@require_http_methods(["GET", "POST"])
+def evidence_create(request):
+    _require(request.user, "toolkit.add_evidence")
+    form = _evidence_form(request)
+    if request.method == "POST" and form.is_valid():
+        try:
+            evidence = services.evidence_create(actor=request.user, **_evidence_values(form))
+        except ValidationError as exc:
+            _apply_service_errors(form, exc)
+        else:
+            messages.success(request, f"Evidence “{evidence.title}” added.")
+            return redirect(evidence)
+    return render(request, "toolkit/evidence_form.html", {"form": form, "evidence": None})
+
+
+@require_http_methods(["GET", "POST"])
+def evidence_edit(request, public_id):
+    evidence = get_object_or_404(Evidence, public_id=public_id)
+    _require(request.user, "toolkit.change_evidence", evidence)
+    form = _evidence_form(request, instance=evidence)
+    if request.method == "POST" and form.is_valid():
+        if not form.has_changed():
+            return redirect(evidence)
+        try:
+            services.evidence_update(
+                actor=request.user, evidence=evidence, **_evidence_values(form)
+            )
+        except ValidationError as exc:
+            _apply_service_errors(form, exc)
+        else:
+            messages.success(request, f"Evidence “{evidence.title}” saved.")
+            return redirect(evidence)
+    return render(request, "toolkit/evidence_form.html", {"form": form, "evidence": evidence})
+
+
+@require_GET
+def evidence_download(request, public_id):
+    evidence = get_object_or_404(Evidence, public_id=public_id)
+    _require(request.user, "toolkit.view_evidence", evidence)
+    if not evidence.file:
+        raise Http404("This evidence has no file.")
+    response = FileResponse(
+        evidence.file.open("rb"),
+        as_attachment=True,
+        filename=evidence.original_filename or "evidence",
+        content_type=evidence.content_type or "application/octet-stream",
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+# --- Actions --------------------------------------------------------------------------------
+
+
+@require_GET
+def action_list(request):
+    _require(request.user, "toolkit.view_action")
+    period = selectors.current_period()
+    action_filter = ActionFilter(
+        request.GET or None,
+        queryset=selectors.action_list(),
+        edition=period.edition if period else None,
+    )
+    return render(
+        request,
+        "toolkit/action_list.html",
+        {
+            "filter": action_filter,
+            "page": _page(request, action_filter.qs),
+            "query": _query_without_page(request),
+            "today": timezone.localdate(),
+            "can_add": request.user.has_perm("toolkit.add_action"),
+        },
+    )
+
+
+@require_GET
+def action_detail(request, public_id):
+    action = get_object_or_404(selectors.action_list(), public_id=public_id)
+    _require(request.user, "toolkit.view_action", action)
+    return render(
+        request,
+        "toolkit/action_detail.html",
+        {
+            "action": action,
+            "can_edit": request.user.has_perm("toolkit.change_action", action),
+            "today": timezone.localdate(),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def action_create(request):
+    _require(request.user, "toolkit.add_action")
+    period = _period_or_404()
+    initial = {}
+    if number := request.GET.get("section"):
+        initial["section"] = period.edition.sections.filter(number=number).first()
+    form = ActionForm(request.POST or None, initial=initial, edition=period.edition)
+    if request.method == "POST" and form.is_valid():
+        try:
+            action = services.action_create(actor=request.user, period=period, **form.cleaned_data)
+        except ValidationError as exc:
+            _apply_service_errors(form, exc)
+        else:
+            messages.success(request, f"Action “{action.title}” raised.")
+            return redirect(action)
+    return render(request, "toolkit/action_form.html", {"form": form, "action": None})
+
+
+@require_http_methods(["GET", "POST"])
+def action_edit(request, public_id):
+    action = get_object_or_404(
+        Action.objects.select_related("period__edition"), public_id=public_id
+    )
+    _require(request.user, "toolkit.change_action", action)
+    form = ActionForm(request.POST or None, instance=action, edition=action.period.edition)
+    if request.method == "POST" and form.is_valid():
+        if not form.has_changed():
+            return redirect(action)
+        try:
+            services.action_update(actor=request.user, action=action, **form.cleaned_data)
+        except ValidationError as exc:
+            _apply_service_errors(form, exc)
+        else:
+            messages.success(request, f"Action “{action.title}” saved.")
+            return redirect(action)
+    return render(request, "toolkit/action_form.html", {"form": form, "action": action})
