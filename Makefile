@@ -8,7 +8,7 @@ PYTEST_ARGS ?=
 # Local development and tests run with DEBUG on; production sets its own environment.
 export DEBUG ?= on
 
-STATIC_SOURCES := static/package.json static/package-lock.json static/build.mjs $(wildcard static/src/*.scss static/src/js/*.js static/src/pdf/*.css)
+STATIC_SOURCES := static/package.json static/package-lock.json static/build.mjs $(wildcard static/src/*.scss static/src/*.svg static/src/js/*.js static/src/pdf/*.css)
 
 .PHONY: run test lint format bench system-packages install static migrate demo clean
 

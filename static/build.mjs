@@ -24,5 +24,6 @@ writeFileSync(join(dist, "css", "app.css"), css.css);
 cpSync(join(govuk, "govuk-frontend.min.js"), join(dist, "js", "govuk-frontend.min.js"));
 // GOV.UK's images (crown, crest, favicons) and fonts are deliberately not copied.
 cpSync(join(here, "src", "js"), join(dist, "js"), { recursive: true });
+cpSync(join(here, "src", "favicon.svg"), join(dist, "favicon.svg"));
 cpSync(join(here, "src", "pdf"), join(dist, "pdf"), { recursive: true });
 console.log(`static/dist built (${css.css.length} bytes of CSS)`);

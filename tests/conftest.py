@@ -14,6 +14,11 @@ from prevent_compliance.roles import Role  # noqa: E402
 PASSWORD = "correct-horse-battery-staple"
 
 
+def pytest_collection_modifyitems(config, items):
+    """Run real-browser journeys last: Playwright keeps an event loop open once started."""
+    items.sort(key=lambda item: "tests/e2e/" in str(item.fspath))
+
+
 @pytest.fixture(autouse=True)
 def _isolated(settings, tmp_path):
     """Each test gets its own media folder and an empty cache (the profile is cached)."""
