@@ -9,6 +9,7 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/", include("prevent_compliance.accounts")),
     path("admin/", admin.site.urls),
+    path("", include("prevent_compliance.audit")),
     path("", include("decisions.urls")),
     path("", include("toolkit.urls")),
 ]
