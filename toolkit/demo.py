@@ -52,11 +52,14 @@ def ensure_periods(actor) -> tuple[ReviewPeriod, ReviewPeriod]:
     today = timezone.localdate()
     current_year = today.year if today.month >= 4 else today.year - 1
     periods = []
-    for year in (current_year - 1, current_year):
+    for year, opener in (
+        (current_year - 1, services.review_period_create),
+        (current_year, services.review_period_start),  # carries the previous year forward
+    ):
         start, end = _period_bounds(year)
         period = ReviewPeriod.objects.filter(start_date=start).first()
         if period is None:
-            period = services.review_period_create(
+            period = opener(
                 actor=actor,
                 label=f"{year}/{str(year + 1)[-2:]}",
                 start_date=start,
@@ -64,6 +67,8 @@ def ensure_periods(actor) -> tuple[ReviewPeriod, ReviewPeriod]:
                 edition=edition,
             )
         periods.append(period)
+        if year == current_year - 1:
+            ensure_ratings(actor, period, PREVIOUS_RATINGS)
     return periods[0], periods[1]
 
 
@@ -77,15 +82,8 @@ PREVIOUS_RATINGS = {
     7: "partly_met",
     8: "partly_met",
 }
-CURRENT_RATINGS = {
-    1: "met",
-    2: "met",
-    3: "met",
-    4: "exceeding",
-    5: "met",
-    6: "partly_met",
-    7: "partly_met",
-}  # section 8 is left "Not assessed" on purpose
+# Sections 7 and 8 keep last year's rating, still marked "to re-confirm", on purpose.
+CURRENT_RATINGS = {1: "met", 2: "met", 3: "met", 4: "exceeding", 5: "met", 6: "partly_met"}
 
 NARRATIVES = {
     "exceeding": "Goes beyond the benchmark; evidence is recorded and reviewed.",
@@ -98,7 +96,7 @@ NARRATIVES = {
 def ensure_ratings(actor, period: ReviewPeriod, ratings: dict[int, str]) -> None:
     for assessment in SectionAssessment.objects.filter(period=period).select_related("section"):
         rating = ratings.get(assessment.section.number)
-        if rating and assessment.rating == Rating.NOT_ASSESSED:
+        if rating and (assessment.rating == Rating.NOT_ASSESSED or assessment.to_reconfirm):
             services.assessment_update(
                 actor=actor, assessment=assessment, rating=rating, narrative=NARRATIVES[rating]
             )
@@ -238,7 +236,6 @@ def load(password: str) -> dict[str, object]:
     users = ensure_users(password)
     officer = users["officer"]
     previous, current = ensure_periods(officer)
-    ensure_ratings(officer, previous, PREVIOUS_RATINGS)
     ensure_ratings(officer, current, CURRENT_RATINGS)
     ensure_evidence(officer, current)
     ensure_actions(officer, current, users)

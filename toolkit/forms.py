@@ -12,7 +12,7 @@ from prevent_compliance.models import SecurityMarking
 from prevent_compliance.roles import Role
 from prevent_compliance.uploads import ALLOWED_DESCRIPTION, validate_upload
 
-from .models import RATING_MEANINGS, Action, Criterion, Evidence, Rating, Section
+from .models import RATING_MEANINGS, Action, Criterion, Evidence, GuidanceUpdate, Rating, Section
 
 
 def staff_users():
@@ -270,3 +270,49 @@ class ActionFilter(django_filters.FilterSet):
         self.filters["owner"].field.label_from_instance = lambda u: u.get_full_name() or u.username
         for name in self.filters:
             self.filters[name].field.widget.attrs["class"] = "govuk-select"
+
+
+class PeriodStartForm(forms.Form):
+    label = forms.CharField(
+        max_length=20,
+        help_text="How the period is named, for example 2026/27.",
+        error_messages={"required": "Enter a label for the review period"},
+    )
+    start_date = GovUKDateField(label="Start date")
+    end_date = GovUKDateField(label="End date")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = gds_helper(submit_label="Open review period")
+        self.helper.layout = Layout(
+            Field.text("label", field_width=10), Field("start_date"), Field("end_date")
+        )
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("start_date"), cleaned.get("end_date")
+        if start and end and end <= start:
+            self.add_error("end_date", "The end date must be after the start date")
+        return cleaned
+
+
+class GuidanceForm(forms.ModelForm):
+    published_on = GovUKDateField(label="Publication date")
+
+    class Meta:
+        model = GuidanceUpdate
+        fields = ["kind", "title", "published_on", "url"]
+        widgets = {"kind": forms.RadioSelect}
+        error_messages = {
+            "title": {"required": "Enter the title of the guidance"},
+            "kind": {"required": "Select whether this is guidance or a toolkit edition"},
+            "url": {"invalid": "Enter a web address in the correct format, like https://…"},
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = GuidanceUpdate.Kind.choices
+        self.helper = gds_helper(submit_label="Record guidance")
+        self.helper.layout = Layout(
+            Field.radios("kind"), Field.text("title"), Field("published_on"), Field.text("url")
+        )

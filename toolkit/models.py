@@ -112,6 +112,13 @@ class ReviewPeriod(models.Model):
         ToolkitEdition, on_delete=models.PROTECT, related_name="review_periods"
     )
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.OPEN)
+    opened_at = models.DateTimeField(default=timezone.now, editable=False)
+    reconfirmed_at = models.DateTimeField(
+        "last re-confirmed against new guidance", null=True, blank=True
+    )
+    signed_off_at = models.DateTimeField(null=True, blank=True)
+    final_pdf = models.FileField("signed annual review", max_length=200, blank=True)
+    final_pdf_sha256 = models.CharField("SHA-256 of the signed review", max_length=64, blank=True)
 
     objects = ReviewPeriodQuerySet.as_manager()
     history = HistoricalRecords()
@@ -128,10 +135,56 @@ class ReviewPeriod(models.Model):
     def __str__(self):
         return f"Review period {self.label}"
 
+    def get_absolute_url(self):
+        return reverse("toolkit:period_detail", kwargs={"year": self.year})
+
     @property
     def year(self) -> int:
         """The calendar year the period starts in: how commands and URLs name it."""
         return self.start_date.year
+
+    @property
+    def is_locked(self) -> bool:
+        """A signed-off period's ratings, evidence links and actions can no longer change."""
+        return self.status == self.Status.SIGNED_OFF
+
+    def pending_guidance(self):
+        """Guidance recorded since the period was opened or last re-confirmed."""
+        since = self.reconfirmed_at or self.opened_at
+        return GuidanceUpdate.objects.filter(recorded_at__gt=since)
+
+    def previous(self) -> "ReviewPeriod | None":
+        return (
+            ReviewPeriod.objects.filter(start_date__lt=self.start_date)
+            .order_by("-start_date")
+            .first()
+        )
+
+
+class GuidanceUpdate(models.Model):
+    """New national guidance or a new toolkit edition: open periods must be re-confirmed."""
+
+    class Kind(models.TextChoices):
+        GUIDANCE = "guidance", "National guidance"
+        TOOLKIT = "toolkit", "Toolkit edition"
+
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.GUIDANCE)
+    title = models.CharField(max_length=200)
+    published_on = models.DateField("publication date")
+    url = models.URLField("link", max_length=500, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-recorded_at"]
+        verbose_name = "guidance update"
+
+    def __str__(self):
+        return self.title
 
 
 class Rating(models.TextChoices):
@@ -182,6 +235,19 @@ class SectionAssessment(models.Model):
         related_name="+",
     )
     assessed_at = models.DateTimeField(null=True, blank=True)
+    to_reconfirm = models.BooleanField(
+        "to re-confirm",
+        default=False,
+        help_text="Carried forward from the previous period and not yet confirmed.",
+    )
+    carried_from = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="previous period's assessment",
+    )
 
     history = HistoricalRecords()
 
@@ -247,6 +313,13 @@ class Evidence(models.Model):
     )
     sections = models.ManyToManyField(Section, related_name="evidence")
     criteria = models.ManyToManyField(Criterion, related_name="evidence", blank=True)
+    periods = models.ManyToManyField(
+        ReviewPeriod,
+        related_name="evidence",
+        blank=True,
+        verbose_name="review periods",
+        help_text="The review periods this evidence counts towards.",
+    )
     added_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -254,7 +327,7 @@ class Evidence(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = EvidenceQuerySet.as_manager()
-    history = HistoricalRecords(m2m_fields=[sections, criteria])
+    history = HistoricalRecords(m2m_fields=[sections, criteria, periods])
 
     class Meta:
         ordering = ["-effective_date", "title"]
@@ -319,7 +392,17 @@ class Action(models.Model):
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     period = models.ForeignKey(
-        ReviewPeriod, on_delete=models.PROTECT, related_name="actions", verbose_name="review period"
+        ReviewPeriod,
+        on_delete=models.PROTECT,
+        related_name="actions_raised",
+        verbose_name="raised in review period",
+    )
+    periods = models.ManyToManyField(
+        ReviewPeriod,
+        related_name="actions",
+        blank=True,
+        verbose_name="review periods",
+        help_text="The action plans this action is part of (open actions carry over).",
     )
     title = models.CharField(max_length=200)
     description = models.TextField(blank=True)
@@ -340,7 +423,7 @@ class Action(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = ActionQuerySet.as_manager()
-    history = HistoricalRecords()
+    history = HistoricalRecords(m2m_fields=[periods])
 
     class Meta:
         ordering = ["due_date", "title"]
@@ -369,3 +452,60 @@ class Action(models.Model):
         today = today or timezone.localdate()
         live = self.status in (self.Status.OPEN, self.Status.IN_PROGRESS)
         return live and self.due_date < today
+
+
+class ExportJob(models.Model):
+    """A file built in the background (audit packs): its progress and, when ready, the file."""
+
+    class Kind(models.TextChoices):
+        AUDIT_PACK = "audit_pack", "Audit pack"
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Waiting to start"
+        RUNNING = "running", "Being built"
+        READY = "ready", "Ready to download"
+        FAILED = "failed", "Failed"
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    period = models.ForeignKey(ReviewPeriod, on_delete=models.PROTECT, related_name="exports")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    file = models.FileField(max_length=200, blank=True)
+    filename = models.CharField(max_length=200, blank=True)
+    file_size = models.PositiveBigIntegerField(null=True, blank=True)
+    sha256 = models.CharField("SHA-256", max_length=64, blank=True)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = "export"
+
+    def __str__(self):
+        return f"{self.get_kind_display()} for {self.period.label}"
+
+    def get_absolute_url(self):
+        return reverse("toolkit:export_detail", kwargs={"public_id": self.public_id})
+
+
+class ReminderLog(models.Model):
+    """One digest e-mail sent to one user on one day, so a second run that day sends nothing."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    sent_on = models.DateField()
+    item_count = models.PositiveIntegerField()
+    sent_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "sent_on"], name="toolkit_reminderlog_one_per_user_per_day"
+            )
+        ]
+
+    def __str__(self):
+        return f"Reminder to {self.user} on {self.sent_on}"

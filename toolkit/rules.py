@@ -2,12 +2,39 @@
 
 import rules
 
-from prevent_compliance.roles import has_any_role, is_officer
+from prevent_compliance.roles import has_any_role, is_chief_executive, is_officer
 
-# Every role reads the compliance records; only OPCC officers write them.
+
+@rules.predicate
+def period_open(user, assessment) -> bool:
+    """An assessment can change only while its review period is not signed off."""
+    return assessment is None or not assessment.period.is_locked
+
+
+@rules.predicate
+def in_an_open_period(user, record) -> bool:
+    """Evidence or an action can change while it counts towards a period not yet signed off.
+
+    Records in no period at all (not yet linked) stay editable.
+    """
+    if record is None:
+        return True
+    statuses = [p.status for p in record.periods.all()]
+    return not statuses or any(s != "signed_off" for s in statuses)
+
+
+# Every role reads the compliance records and may export them; only OPCC officers write.
 rules.add_perm("toolkit.view_records", has_any_role)
-for model in ("evidence", "action", "sectionassessment"):
+rules.add_perm("toolkit.export_period", has_any_role)
+for model in ("evidence", "action", "sectionassessment", "reviewperiod"):
     rules.add_perm(f"toolkit.view_{model}", has_any_role)
-    rules.add_perm(f"toolkit.change_{model}", is_officer)
+rules.add_perm("toolkit.change_sectionassessment", is_officer & period_open)
+rules.add_perm("toolkit.change_evidence", is_officer & in_an_open_period)
+rules.add_perm("toolkit.change_action", is_officer & in_an_open_period)
 rules.add_perm("toolkit.add_evidence", is_officer)
 rules.add_perm("toolkit.add_action", is_officer)
+rules.add_perm("toolkit.add_reviewperiod", is_officer)
+rules.add_perm("toolkit.reconfirm_reviewperiod", is_officer)
+rules.add_perm("toolkit.add_guidanceupdate", is_officer | is_chief_executive)
+# The Chief Executive submits the annual review for sign-off (see decisions.services).
+rules.add_perm("toolkit.submit_reviewperiod", is_chief_executive)

@@ -1,6 +1,6 @@
 """Reads shared by toolkit pages, with their joins done up front."""
 
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, F, Prefetch, Q
 from django.http import Http404
 
 from .models import (
@@ -29,21 +29,19 @@ def current_edition_sections(period: ReviewPeriod | None):
 
 def section_overview(period: ReviewPeriod | None):
     """Each section with its assessment in the period and counts of its records."""
+    evidence_in_period = Q(evidence__periods=period) if period else Q()
     sections = current_edition_sections(period).annotate(
-        evidence_count=Count("evidence", distinct=True),
+        evidence_count=Count("evidence", filter=evidence_in_period, distinct=True),
         live_action_count=Count(
             "actions",
             filter=Q(actions__status__in=[Action.Status.OPEN, Action.Status.IN_PROGRESS])
-            & Q(actions__period=period),
+            & Q(actions__periods=period),
             distinct=True,
         ),
     )
     assessments = {}
     if period:
-        assessments = {
-            a.section_id: a
-            for a in SectionAssessment.objects.filter(period=period).select_related("section")
-        }
+        assessments = {a.section_id: a for a in SectionAssessment.objects.filter(period=period)}
     return [(section, assessments.get(section.pk)) for section in sections]
 
 
@@ -64,9 +62,41 @@ def get_section(number: int, period: ReviewPeriod | None) -> Section:
     return section
 
 
+def section_evidence(section: Section, period: ReviewPeriod | None):
+    """Evidence for a section that counts towards the period (all of it if there is none)."""
+    queryset = evidence_list().filter(sections=section)
+    return queryset.filter(periods=period) if period else queryset
+
+
 def evidence_list():
     return Evidence.objects.select_related("added_by").prefetch_related("sections")
 
 
 def action_list():
     return Action.objects.select_related("owner", "section", "criterion__section", "period")
+
+
+def rating_history(
+    sections: list[Section], limit: int = 5
+) -> tuple[list[ReviewPeriod], list[tuple[Section, list]]]:
+    """The last periods (oldest first) and, for each given section, its assessment in each.
+
+    Sections are matched by number across toolkit editions. Two queries in all.
+    """
+    periods = list(ReviewPeriod.objects.order_by("-start_date")[:limit])[::-1]
+    if not periods:
+        return [], []
+    assessments = SectionAssessment.objects.filter(period__in=periods).annotate(
+        number=F("section__number")
+    )
+    by_key = {(a.period_id, a.number): a for a in assessments}
+    rows = [(s, [by_key.get((p.pk, s.number)) for p in periods]) for s in sections]
+    return periods, rows
+
+
+def first_and_count(queryset, limit: int) -> tuple[list, int]:
+    """Up to ``limit`` rows and the total, with one query when there are no more than that."""
+    rows = list(queryset[: limit + 1])
+    if len(rows) <= limit:
+        return rows, len(rows)
+    return rows[:limit], queryset.count()

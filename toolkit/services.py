@@ -10,6 +10,7 @@ from datetime import date
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from prevent_compliance.uploads import ValidatedUpload, random_storage_name
@@ -18,6 +19,7 @@ from .models import (
     Action,
     Criterion,
     Evidence,
+    GuidanceUpdate,
     Rating,
     ReviewPeriod,
     Section,
@@ -59,13 +61,28 @@ def _check_edition_data(data) -> None:
     sections = data.get("sections")
     if not isinstance(sections, list) or not sections:
         raise ValidationError("'sections' must be a non-empty list.")
+    numbers = set()
     for position, section in enumerate(sections, start=1):
         where = f"sections[{position}]"
+        if not isinstance(section, dict):
+            raise ValidationError(f"{where}: must be a mapping with number, title and criteria.")
         for key in ("number", "title", "summary", "criteria"):
             if not section.get(key):
                 raise ValidationError(f"{where}: '{key}' is required.")
+        number = section["number"]
+        if not isinstance(number, int) or isinstance(number, bool) or number < 1:
+            raise ValidationError(f"{where}: 'number' must be a whole number from 1 up.")
+        if number in numbers:
+            raise ValidationError(f"{where}: section number {number} is used twice.")
+        numbers.add(number)
+        if not isinstance(section["criteria"], list):
+            raise ValidationError(f"{where}: 'criteria' must be a list.")
         for index, criterion in enumerate(section["criteria"], start=1):
-            if criterion.get("level") not in Criterion.Level.values or not criterion.get("text"):
+            if (
+                not isinstance(criterion, dict)
+                or criterion.get("level") not in Criterion.Level.values
+                or not criterion.get("text")
+            ):
                 raise ValidationError(
                     f"{where}.criteria[{index}]: needs 'text' and a 'level' of must or should."
                 )
@@ -152,14 +169,22 @@ def assessment_update(
     """Record a rating and narrative; stamps who assessed it and when."""
     _require(actor, "toolkit.change_sectionassessment", assessment)
     with transaction.atomic():
-        assessment = SectionAssessment.objects.select_for_update().get(pk=assessment.pk)
-        if assessment.rating == rating and assessment.narrative == narrative:
+        assessment = (
+            SectionAssessment.objects.select_for_update()
+            .select_related("period")
+            .get(pk=assessment.pk)
+        )
+        _require(actor, "toolkit.change_sectionassessment", assessment)
+        unchanged = assessment.rating == rating and assessment.narrative == narrative
+        if unchanged and not assessment.to_reconfirm:
             return assessment
+        reason = "Re-confirmed" if unchanged else f"Rated {Rating(rating).label}"
         assessment.rating = Rating(rating)
         assessment.narrative = narrative
         assessment.assessed_by = actor
         assessment.assessed_at = timezone.now()
-        _save(assessment, actor=actor, reason=f"Rated {assessment.get_rating_display()}")
+        assessment.to_reconfirm = False
+        _save(assessment, actor=actor, reason=reason)
     return assessment
 
 
@@ -167,8 +192,9 @@ def assessment_update(
 
 
 def _attach_file(evidence: Evidence, upload: UploadedFile, info: ValidatedUpload) -> None:
-    upload.name = random_storage_name(f"evidence/{timezone.now():%Y}", info.extension)
     evidence.file = upload
+    # Named on the field's file: UploadedFile.name would silently drop the folders.
+    evidence.file.name = random_storage_name(f"evidence/{timezone.now():%Y}", info.extension)
     evidence.original_filename = info.original_name
     evidence.content_type = info.content_type
     evidence.file_size = info.size
@@ -206,8 +232,12 @@ def evidence_create(
     url: str = "",
     upload: UploadedFile | None = None,
     upload_info: ValidatedUpload | None = None,
+    periods: list[ReviewPeriod] | None = None,
 ) -> Evidence:
-    """Record evidence with exactly one of a validated file or a URL."""
+    """Record evidence with exactly one of a validated file or a URL.
+
+    It counts towards the current review period unless other periods are given.
+    """
     _require(actor, "toolkit.add_evidence")
     evidence = Evidence(
         title=title,
@@ -226,6 +256,10 @@ def evidence_create(
         _save_with_file(evidence, actor=actor, reason="Evidence added", new_file=upload is not None)
         evidence.sections.set(sections)
         evidence.criteria.set(criteria)
+        if periods is None:
+            current = ReviewPeriod.objects.current()
+            periods = [current] if current and not current.is_locked else []
+        evidence.periods.set(periods)
     return evidence
 
 
@@ -278,9 +312,12 @@ def action_create(*, actor, **fields) -> Action:
     """Raise an action in the action plan."""
     _require(actor, "toolkit.add_action")
     action = Action(created_by=actor, **fields)
+    if action.period_id and action.period.is_locked:
+        raise ValidationError("The review period is signed off: raise the action in an open one.")
     _apply_completion(action)
     with transaction.atomic():
         _save(action, actor=actor, reason="Action raised")
+        action.periods.add(action.period)
     return action
 
 
@@ -300,3 +337,135 @@ def _apply_completion(action: Action) -> None:
         action.completed_on = action.completed_on or timezone.localdate()
     else:
         action.completed_on = None
+
+
+# --- The review cycle -----------------------------------------------------------------------
+
+
+def review_period_start(
+    *,
+    actor,
+    label: str,
+    start_date: date,
+    end_date: date,
+    edition: ToolkitEdition | None = None,
+) -> ReviewPeriod:
+    """Open the next review period using the latest one as its baseline.
+
+    Each section's rating is carried forward marked "to re-confirm"; evidence still within
+    its review-by date stays linked; open and in-progress actions carry over.
+    """
+    _require(actor, "toolkit.add_reviewperiod")
+    with transaction.atomic():
+        previous = (
+            ReviewPeriod.objects.select_for_update()
+            .filter(start_date__lt=start_date)
+            .order_by("-start_date")
+            .first()
+        )
+        edition = edition or (previous.edition if previous else None)
+        if edition is None:
+            raise ValidationError("Load a toolkit edition before opening a review period.")
+        period = review_period_create(
+            actor=actor, label=label, start_date=start_date, end_date=end_date, edition=edition
+        )
+        if previous is not None:
+            _carry_forward(actor=actor, previous=previous, period=period)
+    return period
+
+
+def _carry_forward(*, actor, previous: ReviewPeriod, period: ReviewPeriod) -> None:
+    earlier = {
+        a.section.number: a
+        for a in SectionAssessment.objects.filter(period=previous).select_related("section")
+    }
+    for assessment in SectionAssessment.objects.filter(period=period).select_related("section"):
+        baseline = earlier.get(assessment.section.number)
+        if baseline is None or baseline.rating == Rating.NOT_ASSESSED:
+            continue
+        assessment.rating = baseline.rating
+        assessment.narrative = baseline.narrative
+        assessment.carried_from = baseline
+        assessment.to_reconfirm = True
+        _save(assessment, actor=actor, reason=f"Carried forward from {previous.label}")
+    still_current = (
+        Evidence.objects.filter(periods=previous)
+        .filter(Q(review_by__isnull=True) | Q(review_by__gte=period.start_date))
+        .distinct()
+    )
+    for evidence in still_current:
+        evidence._history_user = actor
+        evidence.periods.add(period)
+    for action in Action.objects.filter(periods=previous).live().distinct():
+        action._history_user = actor
+        action.periods.add(period)
+
+
+def guidance_record(
+    *, actor, kind: str, title: str, published_on: date, url: str = ""
+) -> GuidanceUpdate:
+    """Record new national guidance; open periods show "review due" until re-confirmed."""
+    _require(actor, "toolkit.add_guidanceupdate")
+    update = GuidanceUpdate(
+        kind=kind, title=title, published_on=published_on, url=url, recorded_by=actor
+    )
+    with transaction.atomic():
+        _save(update, actor=actor, reason="Guidance recorded")
+    return update
+
+
+def review_period_reconfirm(*, actor, period: ReviewPeriod) -> ReviewPeriod:
+    """Confirm the period's ratings have been reviewed against the latest guidance."""
+    _require(actor, "toolkit.reconfirm_reviewperiod", period)
+    with transaction.atomic():
+        period = ReviewPeriod.objects.select_for_update().get(pk=period.pk)
+        if period.is_locked:
+            raise ValidationError("This review period is signed off and cannot change.")
+        period.reconfirmed_at = timezone.now()
+        _save(period, actor=actor, reason="Re-confirmed against new guidance")
+    return period
+
+
+def review_period_mark_in_review(*, actor, period: ReviewPeriod) -> ReviewPeriod:
+    """The annual review has been submitted for sign-off (called by the decision service)."""
+    _require(actor, "toolkit.submit_reviewperiod", period)
+    period = ReviewPeriod.objects.select_for_update().get(pk=period.pk)
+    if period.status != ReviewPeriod.Status.OPEN:
+        raise ValidationError("Only an open review period can be submitted for sign-off.")
+    period.status = ReviewPeriod.Status.IN_REVIEW
+    _save(period, actor=actor, reason="Annual review submitted for sign-off")
+    return period
+
+
+def review_period_reopen(*, actor, period: ReviewPeriod, reason: str) -> ReviewPeriod:
+    """Back to open when its sign-off decision is returned, withdrawn or deferred."""
+    period = ReviewPeriod.objects.select_for_update().get(pk=period.pk)
+    if period.status == ReviewPeriod.Status.IN_REVIEW:
+        period.status = ReviewPeriod.Status.OPEN
+        _save(period, actor=actor, reason=reason)
+    return period
+
+
+def review_period_close(*, actor, period: ReviewPeriod, final_pdf: bytes) -> ReviewPeriod:
+    """Lock the period once its annual review decision is signed, storing the final PDF.
+
+    Must run inside the signing transaction; the stored PDF is served unchanged ever after.
+    """
+    import hashlib
+
+    from django.core.files.base import ContentFile
+
+    period = ReviewPeriod.objects.select_for_update().get(pk=period.pk)
+    if period.is_locked:
+        raise ValidationError("This review period is already signed off.")
+    period.status = ReviewPeriod.Status.SIGNED_OFF
+    period.signed_off_at = timezone.now()
+    period.final_pdf_sha256 = hashlib.sha256(final_pdf).hexdigest()
+    name = random_storage_name(f"reviews/{period.year}", ".pdf")
+    period.final_pdf.save(name, ContentFile(final_pdf), save=False)
+    try:
+        _save(period, actor=actor, reason="Signed off: annual review decision signed")
+    except Exception:
+        period.final_pdf.storage.delete(period.final_pdf.name)
+        raise
+    return period

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import period_views, views
 
 app_name = "toolkit"
 
@@ -18,4 +18,22 @@ urlpatterns = [
     path("actions/new/", views.action_create, name="action_create"),
     path("actions/<uuid:public_id>/", views.action_detail, name="action_detail"),
     path("actions/<uuid:public_id>/edit/", views.action_edit, name="action_edit"),
+    path("periods/", period_views.period_list, name="period_list"),
+    path("periods/new/", period_views.period_start, name="period_start"),
+    path("periods/<int:year>/", period_views.period_detail, name="period_detail"),
+    path("periods/<int:year>/reconfirm/", period_views.period_reconfirm, name="period_reconfirm"),
+    path("periods/<int:year>/annual-review.pdf", period_views.period_pdf, name="period_pdf"),
+    path(
+        "periods/<int:year>/registers/<slug:register>.<str:fmt>",
+        period_views.period_export,
+        name="period_export",
+    ),
+    path("periods/<int:year>/audit-pack/", period_views.audit_pack_create, name="audit_pack"),
+    path("guidance/new/", period_views.guidance_create, name="guidance_create"),
+    path("exports/<uuid:public_id>/", period_views.export_detail, name="export_detail"),
+    path(
+        "exports/<uuid:public_id>/download/",
+        period_views.export_download,
+        name="export_download",
+    ),
 ]

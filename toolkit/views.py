@@ -31,6 +31,11 @@ def _query_without_page(request) -> str:
     return params.urlencode()
 
 
+def _posted(request):
+    """The submitted data, or None on GET: an empty POST must still be validated."""
+    return request.POST if request.method == "POST" else None
+
+
 def _period_or_404():
     period = selectors.current_period()
     if period is None:
@@ -52,19 +57,26 @@ def dashboard(request):
     _require(request.user, "toolkit.view_records")
     period = selectors.current_period()
     today = timezone.localdate()
-    overdue = selectors.action_list().overdue(today).order_by("due_date")
-    review_due = Evidence.objects.review_due(today).order_by("review_by", "title")
+    overview = selectors.section_overview(period)
+    overdue, overdue_count = selectors.first_and_count(
+        selectors.action_list().overdue(today).order_by("due_date", "title"), 10
+    )
+    review_due, review_due_count = selectors.first_and_count(
+        Evidence.objects.review_due(today).order_by("review_by", "title"), 10
+    )
     return render(
         request,
         "toolkit/dashboard.html",
         {
             "period": period,
-            "overview": selectors.section_overview(period),
-            "overdue_actions": overdue[:10],
-            "overdue_count": overdue.count(),
-            "review_due": review_due[:10],
-            "review_due_count": review_due.count(),
+            "overview": overview,
+            "overdue_actions": overdue,
+            "overdue_count": overdue_count,
+            "review_due": review_due,
+            "review_due_count": review_due_count,
             "today": today,
+            "pending_guidance": list(period.pending_guidance()[:1]) if period else [],
+            "history": selectors.rating_history([section for section, _ in overview], 5),
         },
     )
 
@@ -97,8 +109,8 @@ def section_detail(request, number: int):
             "period": period,
             "section": section,
             "assessment": assessment,
-            "evidence_page": _page(request, selectors.evidence_list().filter(sections=section)),
-            "actions": selectors.action_list().filter(section=section, period=period),
+            "evidence_page": _page(request, selectors.section_evidence(section, period)),
+            "actions": selectors.action_list().filter(section=section, periods=period),
             "can_edit": request.user.has_perm("toolkit.change_sectionassessment", assessment),
             "today": timezone.localdate(),
         },
@@ -112,7 +124,7 @@ def assessment_edit(request, number: int):
     assessment = get_object_or_404(SectionAssessment, period=period, section=section)
     _require(request.user, "toolkit.change_sectionassessment", assessment)
     form = AssessmentForm(
-        request.POST or None,
+        _posted(request),
         initial={"rating": assessment.rating, "narrative": assessment.narrative},
     )
     if request.method == "POST" and form.is_valid():
@@ -158,7 +170,7 @@ def _evidence_form(request, *, instance=None):
     if edition is None:
         raise Http404("The toolkit has not been loaded yet (run manage.py seed_toolkit).")
     return EvidenceForm(
-        request.POST or None,
+        _posted(request),
         request.FILES or None,
         instance=instance,
         edition=edition,
@@ -279,9 +291,9 @@ def action_create(request):
     _require(request.user, "toolkit.add_action")
     period = _period_or_404()
     initial = {}
-    if number := request.GET.get("section"):
+    if (number := request.GET.get("section", "")).isdigit():
         initial["section"] = period.edition.sections.filter(number=number).first()
-    form = ActionForm(request.POST or None, initial=initial, edition=period.edition)
+    form = ActionForm(_posted(request), initial=initial, edition=period.edition)
     if request.method == "POST" and form.is_valid():
         try:
             action = services.action_create(actor=request.user, period=period, **form.cleaned_data)
@@ -299,7 +311,7 @@ def action_edit(request, public_id):
         Action.objects.select_related("period__edition"), public_id=public_id
     )
     _require(request.user, "toolkit.change_action", action)
-    form = ActionForm(request.POST or None, instance=action, edition=action.period.edition)
+    form = ActionForm(_posted(request), instance=action, edition=action.period.edition)
     if request.method == "POST" and form.is_valid():
         if not form.has_changed():
             return redirect(action)

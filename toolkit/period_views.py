@@ -1,0 +1,223 @@
+"""Pages for the review cycle: periods, guidance, the annual-review PDF, exports, audit packs."""
+
+from datetime import date, timedelta
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from . import exports, reports, services
+from .forms import GuidanceForm, PeriodStartForm
+from .models import ExportJob, GuidanceUpdate, ReviewPeriod, SectionAssessment
+from .tasks import audit_pack_request
+
+
+def _require(user, perm: str, obj=None) -> None:
+    if not user.has_perm(perm, obj):
+        raise PermissionDenied
+
+
+def _period(year: int) -> ReviewPeriod:
+    period = (
+        ReviewPeriod.objects.select_related("edition")
+        .filter(start_date__year=year)
+        .order_by("start_date")
+        .first()
+    )
+    if period is None:
+        raise Http404("No review period starts in that year.")
+    return period
+
+
+@require_GET
+def period_list(request):
+    _require(request.user, "toolkit.view_reviewperiod")
+    periods = ReviewPeriod.objects.select_related("edition").order_by("-start_date")
+    page = Paginator(periods, 25).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "toolkit/period_list.html",
+        {
+            "page": page,
+            "can_start": request.user.has_perm("toolkit.add_reviewperiod"),
+            "can_record_guidance": request.user.has_perm("toolkit.add_guidanceupdate"),
+            "guidance": GuidanceUpdate.objects.select_related("recorded_by")[:10],
+        },
+    )
+
+
+@require_GET
+def period_detail(request, year: int):
+    period = _period(year)
+    _require(request.user, "toolkit.view_reviewperiod", period)
+    assessments = (
+        SectionAssessment.objects.filter(period=period)
+        .select_related("section", "assessed_by", "carried_from")
+        .order_by("section__number")
+    )
+    return render(
+        request,
+        "toolkit/period_detail.html",
+        {
+            "period": period,
+            "assessments": assessments,
+            "pending_guidance": list(period.pending_guidance()),
+            "registers": exports.REGISTERS.values(),
+            "jobs": period.exports.select_related("requested_by")[:5],
+            "can_reconfirm": request.user.has_perm("toolkit.reconfirm_reviewperiod", period)
+            and not period.is_locked,
+            "can_export": request.user.has_perm("toolkit.export_period", period),
+            "can_submit": request.user.has_perm("toolkit.submit_reviewperiod", period)
+            and period.status == ReviewPeriod.Status.OPEN,
+        },
+    )
+
+
+def _next_period_dates(previous: ReviewPeriod | None) -> tuple[date, date, str]:
+    """The day after the last period for a year, or the financial year we are in."""
+    if previous is not None:
+        start = previous.end_date + timedelta(days=1)
+    else:
+        today = timezone.localdate()
+        start = date(today.year if today.month >= 4 else today.year - 1, 4, 1)
+    end = start.replace(year=start.year + 1) - timedelta(days=1)
+    return start, end, f"{start.year}/{str(start.year + 1)[-2:]}"
+
+
+@require_http_methods(["GET", "POST"])
+def period_start(request):
+    _require(request.user, "toolkit.add_reviewperiod")
+    previous = ReviewPeriod.objects.order_by("-start_date").first()
+    start, end, label = _next_period_dates(previous)
+    form = PeriodStartForm(
+        request.POST or None, initial={"label": label, "start_date": start, "end_date": end}
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            period = services.review_period_start(actor=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            form.add_error(None, exc.messages)
+        else:
+            messages.success(
+                request,
+                f"Review period {period.label} opened. Ratings carried forward from the "
+                "previous period are marked “to re-confirm”.",
+            )
+            return redirect(period)
+    return render(request, "toolkit/period_start.html", {"form": form, "previous": previous})
+
+
+@require_POST
+def period_reconfirm(request, year: int):
+    period = _period(year)
+    _require(request.user, "toolkit.reconfirm_reviewperiod", period)
+    try:
+        services.review_period_reconfirm(actor=request.user, period=period)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, f"Review period {period.label} re-confirmed against guidance.")
+    return redirect(period)
+
+
+@require_http_methods(["GET", "POST"])
+def guidance_create(request):
+    _require(request.user, "toolkit.add_guidanceupdate")
+    form = GuidanceForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        services.guidance_record(actor=request.user, **form.cleaned_data)
+        messages.success(
+            request,
+            "Guidance recorded. Open review periods are flagged “review due — new guidance” "
+            "until they are re-confirmed.",
+        )
+        return redirect("toolkit:period_list")
+    return render(request, "toolkit/guidance_form.html", {"form": form})
+
+
+@require_GET
+def period_pdf(request, year: int):
+    """The signed review exactly as stored, or a fresh DRAFT before sign-off."""
+    period = _period(year)
+    _require(request.user, "toolkit.export_period", period)
+    if period.final_pdf:
+        response = FileResponse(
+            period.final_pdf.open("rb"),
+            as_attachment=True,
+            filename=f"annual-review-{period.year}.pdf",
+            content_type="application/pdf",
+        )
+        response["X-Content-SHA256"] = period.final_pdf_sha256
+    else:
+        response = HttpResponse(reports.annual_review_pdf(period), content_type="application/pdf")
+        response["Content-Disposition"] = (
+            f'attachment; filename="annual-review-{period.year}-DRAFT.pdf"'
+        )
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@require_GET
+def period_export(request, year: int, register: str, fmt: str):
+    period = _period(year)
+    _require(request.user, "toolkit.export_period", period)
+    item = exports.REGISTERS.get(register)
+    if item is None or fmt not in ("csv", "xlsx"):
+        raise Http404("No such register or format.")
+    filename = f"{item.slug}-{period.year}"
+    if fmt == "csv":
+        response = StreamingHttpResponse(
+            exports.csv_rows(item, period), content_type="text/csv; charset=utf-8"
+        )
+    else:
+        response = HttpResponse(
+            exports.xlsx_bytes(item, period),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+    response["Content-Disposition"] = f'attachment; filename="{filename}.{fmt}"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@require_POST
+def audit_pack_create(request, year: int):
+    period = _period(year)
+    _require(request.user, "toolkit.export_period", period)
+    job = audit_pack_request(actor=request.user, period=period)
+    messages.success(request, "The audit pack is being built. This page shows when it is ready.")
+    return redirect(job)
+
+
+def _job_for(request, public_id) -> ExportJob:
+    job = get_object_or_404(ExportJob.objects.select_related("period"), public_id=public_id)
+    # Only the person who asked for it (or an auditor/administrator role with export rights
+    # to the period) may see it; everyone with export rights may build their own.
+    _require(request.user, "toolkit.export_period", job.period)
+    if job.requested_by_id != request.user.pk:
+        raise Http404("No such export.")
+    return job
+
+
+@require_GET
+def export_detail(request, public_id):
+    job = _job_for(request, public_id)
+    return render(request, "toolkit/export_detail.html", {"job": job})
+
+
+@require_GET
+def export_download(request, public_id):
+    job = _job_for(request, public_id)
+    if job.status != ExportJob.Status.READY or not job.file:
+        raise Http404("This export is not ready.")
+    response = FileResponse(
+        job.file.open("rb"),
+        as_attachment=True,
+        filename=job.filename,
+        content_type="application/zip",
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response
