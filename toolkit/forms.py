@@ -35,7 +35,15 @@ class CriterionMultipleChoiceField(forms.ModelMultipleChoiceField):
         return f"{obj.code} {obj.text}"
 
 
+class VersionField(forms.IntegerField):
+    """The version of the record the form was opened on, to refuse saving over a newer one."""
+
+    def __init__(self, **kwargs):
+        super().__init__(required=False, min_value=1, widget=forms.HiddenInput, **kwargs)
+
+
 class EvidenceForm(forms.ModelForm):
+    version = VersionField()
     upload = forms.FileField(
         label="File",
         required=False,
@@ -82,6 +90,7 @@ class EvidenceForm(forms.ModelForm):
 
     def __init__(self, *args, edition, max_mb: int, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["version"].initial = self.instance.version if self.instance.pk else None
         self.upload_info = None
         self.fields["kind"].choices = Evidence.Kind.choices
         self.fields["marking"].choices = SecurityMarking.choices
@@ -101,6 +110,7 @@ class EvidenceForm(forms.ModelForm):
             )
         self.helper = gds_helper(submit_label="Save evidence")
         self.helper.layout = Layout(
+            Field("version"),
             Field.text("title"),
             Field.textarea("description", rows=4),
             Field.radios("kind"),
@@ -139,6 +149,7 @@ class EvidenceForm(forms.ModelForm):
 
 
 class ActionForm(forms.ModelForm):
+    version = VersionField()
     owner = UserChoiceField(
         queryset=get_user_model().objects.none(),
         error_messages={"required": "Select who owns this action"},
@@ -172,6 +183,7 @@ class ActionForm(forms.ModelForm):
 
     def __init__(self, *args, edition, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["version"].initial = self.instance.version if self.instance.pk else None
         self.fields["owner"].queryset = staff_users()
         self.fields["section"].queryset = Section.objects.filter(edition=edition)
         self.fields["section"].empty_label = "Select a section"
@@ -185,6 +197,7 @@ class ActionForm(forms.ModelForm):
         self.fields["completed_on"].help_text = "Leave empty to use today's date when marked done."
         self.helper = gds_helper(submit_label="Save action")
         self.helper.layout = Layout(
+            Field("version"),
             Field.text("title"),
             Field.textarea("description", rows=4),
             Field.select("section"),
@@ -211,6 +224,7 @@ class ActionForm(forms.ModelForm):
 
 
 class AssessmentForm(forms.Form):
+    version = VersionField()
     rating = forms.ChoiceField(
         choices=[Choice(r.value, r.label, hint=RATING_MEANINGS[r]) for r in Rating],
         widget=forms.RadioSelect,
@@ -226,6 +240,7 @@ class AssessmentForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.helper = gds_helper(submit_label="Save rating")
         self.helper.layout = Layout(
+            Field("version"),
             Field.radios("rating", legend_size="m", legend_tag="h2"),
             Field.textarea("narrative", rows=8),
         )

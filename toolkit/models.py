@@ -235,6 +235,9 @@ class SectionAssessment(models.Model):
         related_name="+",
     )
     assessed_at = models.DateTimeField(null=True, blank=True)
+    version = models.PositiveIntegerField(
+        default=1, editable=False, help_text="Counts saves, to refuse edits of a stale copy."
+    )
     to_reconfirm = models.BooleanField(
         "to re-confirm",
         default=False,
@@ -325,6 +328,9 @@ class Evidence(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    version = models.PositiveIntegerField(
+        default=1, editable=False, help_text="Counts saves, to refuse edits of a stale copy."
+    )
 
     objects = EvidenceQuerySet.as_manager()
     history = HistoricalRecords(m2m_fields=[sections, criteria, periods])
@@ -421,6 +427,9 @@ class Action(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    version = models.PositiveIntegerField(
+        default=1, editable=False, help_text="Counts saves, to refuse edits of a stale copy."
+    )
 
     objects = ActionQuerySet.as_manager()
     history = HistoricalRecords(m2m_fields=[periods])

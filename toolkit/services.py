@@ -33,6 +33,24 @@ def _require(actor, perm: str, obj=None) -> None:
         raise PermissionDenied(f"You do not have permission to do this ({perm}).")
 
 
+STALE_EDIT = (
+    "Someone else saved this record after you opened it, so your changes were not saved. "
+    "Reload the page to see their version, then make your change again."
+)
+
+
+def _claim_version(model, pk: int, expected_version: int | None) -> int:
+    """Lock the row and refuse an edit based on a stale copy; returns the next version.
+
+    With several app servers sharing one database, the row lock makes the check and the
+    save one step, so two edits of the same version cannot both win.
+    """
+    current = model.objects.select_for_update().values_list("version", flat=True).get(pk=pk)
+    if expected_version is not None and expected_version != current:
+        raise ValidationError(STALE_EDIT, code="stale")
+    return current + 1
+
+
 def _save(instance, *, actor, reason: str) -> None:
     """Validate and save, recording the actor and reason on the history row."""
     instance.full_clean()
@@ -164,16 +182,18 @@ def review_period_create(
 
 
 def assessment_update(
-    *, actor, assessment: SectionAssessment, rating: str, narrative: str
+    *,
+    actor,
+    assessment: SectionAssessment,
+    rating: str,
+    narrative: str,
+    expected_version: int | None = None,
 ) -> SectionAssessment:
     """Record a rating and narrative; stamps who assessed it and when."""
     _require(actor, "toolkit.change_sectionassessment", assessment)
     with transaction.atomic():
-        assessment = (
-            SectionAssessment.objects.select_for_update()
-            .select_related("period")
-            .get(pk=assessment.pk)
-        )
+        next_version = _claim_version(SectionAssessment, assessment.pk, expected_version)
+        assessment = SectionAssessment.objects.select_related("period").get(pk=assessment.pk)
         _require(actor, "toolkit.change_sectionassessment", assessment)
         unchanged = assessment.rating == rating and assessment.narrative == narrative
         if unchanged and not assessment.to_reconfirm:
@@ -184,6 +204,7 @@ def assessment_update(
         assessment.assessed_by = actor
         assessment.assessed_at = timezone.now()
         assessment.to_reconfirm = False
+        assessment.version = next_version
         _save(assessment, actor=actor, reason=reason)
     return assessment
 
@@ -271,9 +292,13 @@ def evidence_update(
     upload_info: ValidatedUpload | None = None,
     sections: list[Section] | None = None,
     criteria: list[Criterion] | None = None,
+    expected_version: int | None = None,
     **fields,
 ) -> Evidence:
-    """Change evidence; a new file or a URL replaces the previous source (old files are kept)."""
+    """Change evidence; a new file or a URL replaces the previous source (old files are kept).
+
+    Refused if ``expected_version`` is given and someone saved the record since.
+    """
     _require(actor, "toolkit.change_evidence", evidence)
     for key, value in fields.items():
         setattr(evidence, key, value)
@@ -286,6 +311,7 @@ def evidence_update(
             criteria if criteria is not None else evidence.criteria.all(), sections
         )
     with transaction.atomic():
+        evidence.version = _claim_version(Evidence, evidence.pk, expected_version)
         _save_with_file(
             evidence, actor=actor, reason="Evidence changed", new_file=upload is not None
         )
@@ -321,13 +347,19 @@ def action_create(*, actor, **fields) -> Action:
     return action
 
 
-def action_update(*, actor, action: Action, **fields) -> Action:
-    """Change an action; marking it done stamps today's date unless one is given."""
+def action_update(
+    *, actor, action: Action, expected_version: int | None = None, **fields
+) -> Action:
+    """Change an action; marking it done stamps today's date unless one is given.
+
+    Refused if ``expected_version`` is given and someone saved the action since.
+    """
     _require(actor, "toolkit.change_action", action)
     for key, value in fields.items():
         setattr(action, key, value)
     _apply_completion(action)
     with transaction.atomic():
+        action.version = _claim_version(Action, action.pk, expected_version)
         _save(action, actor=actor, reason=f"Action {action.get_status_display().lower()}")
     return action
 

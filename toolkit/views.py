@@ -296,7 +296,8 @@ def action_create(request):
     form = ActionForm(_posted(request), initial=initial, edition=period.edition)
     if request.method == "POST" and form.is_valid():
         try:
-            action = services.action_create(actor=request.user, period=period, **form.cleaned_data)
+            values = {k: v for k, v in form.cleaned_data.items() if k != "version"}
+            action = services.action_create(actor=request.user, period=period, **values)
         except ValidationError as exc:
             _apply_service_errors(form, exc)
         else:
@@ -316,7 +317,13 @@ def action_edit(request, public_id):
         if not form.has_changed():
             return redirect(action)
         try:
-            services.action_update(actor=request.user, action=action, **form.cleaned_data)
+            values = dict(form.cleaned_data)
+            services.action_update(
+                actor=request.user,
+                action=action,
+                expected_version=values.pop("version"),
+                **values,
+            )
         except ValidationError as exc:
             _apply_service_errors(form, exc)
         else:
