@@ -125,12 +125,26 @@ def assessment_edit(request, number: int):
     _require(request.user, "toolkit.change_sectionassessment", assessment)
     form = AssessmentForm(
         _posted(request),
-        initial={"rating": assessment.rating, "narrative": assessment.narrative},
+        initial={
+            "rating": assessment.rating,
+            "narrative": assessment.narrative,
+            "version": assessment.version,
+        },
     )
     if request.method == "POST" and form.is_valid():
-        services.assessment_update(actor=request.user, assessment=assessment, **form.cleaned_data)
-        messages.success(request, f"Rating for section {section.number} saved.")
-        return redirect(section)
+        try:
+            services.assessment_update(
+                actor=request.user,
+                assessment=assessment,
+                rating=form.cleaned_data["rating"],
+                narrative=form.cleaned_data["narrative"],
+                expected_version=form.cleaned_data["version"],
+            )
+        except ValidationError as exc:
+            _apply_service_errors(form, exc)
+        else:
+            messages.success(request, f"Rating for section {section.number} saved.")
+            return redirect(section)
     return render(
         request,
         "toolkit/assessment_form.html",
@@ -220,7 +234,10 @@ def evidence_edit(request, public_id):
             return redirect(evidence)
         try:
             services.evidence_update(
-                actor=request.user, evidence=evidence, **_evidence_values(form)
+                actor=request.user,
+                evidence=evidence,
+                expected_version=form.cleaned_data["version"],
+                **_evidence_values(form),
             )
         except ValidationError as exc:
             _apply_service_errors(form, exc)
