@@ -13,7 +13,9 @@ STATIC_SOURCES := static/package.json static/package-lock.json static/build.mjs 
 .PHONY: run test lint format bench system-packages install static migrate demo clean
 
 run: install static migrate demo  ## Install, build, migrate, load demo data and serve on 127.0.0.1:8000
-	@echo "Serving on http://$(HOST)/ (Ctrl+C to stop)"
+	@echo "Serving on http://$(HOST)/ with the background task worker (Ctrl+C stops both)"
+	$(BIN)/python manage.py db_worker --interval 2 & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/python manage.py runserver $(HOST)
 
 test: install static  ## Run the whole test suite (SQLite unless DATABASE_URL says otherwise)
