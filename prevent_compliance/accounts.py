@@ -14,6 +14,7 @@ or, inside a view, ``if response := verification_redirect(request): return respo
 """
 
 import io
+import time
 from base64 import b32encode
 from datetime import timedelta
 from functools import wraps
@@ -21,11 +22,14 @@ from urllib.parse import urlencode
 
 import django_otp
 import segno
+from axes.backends import AxesStandaloneBackend
 from django import forms
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth.signals import user_logged_in
 from django.contrib.auth.views import LoginView
 from django.db import transaction
+from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
@@ -134,6 +138,50 @@ class SignInView(LoginView):
         if user.is_authenticated and confirmed_device(user) and not is_verified(user):
             return f"{reverse('accounts:verify')}?{urlencode({'next': url})}"
         return url
+
+
+class IdleSessionMiddleware:
+    """End sessions after SESSION_COOKIE_AGE seconds without a request.
+
+    Saving the session on every request (SESSION_SAVE_EVERY_REQUEST) would cost a database
+    write per page; marking it modified at most once a minute pushes the expiry on just as
+    well, to within that minute. Sessions that do not exist yet are left alone.
+    """
+
+    KEY = "_idle_refreshed_at"
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.interval = min(60, max(1, settings.SESSION_COOKIE_AGE // 10))
+
+    def __call__(self, request):
+        session = getattr(request, "session", None)
+        if session is not None and session.session_key:
+            now = int(time.time())
+            if now - session.get(self.KEY, 0) >= self.interval:
+                session[self.KEY] = now
+        return self.get_response(request)
+
+
+@receiver(user_logged_in)
+def _stamp_new_session(sender, request, user, **kwargs):
+    """A new sign-in counts as activity, so its first page does not write the session again."""
+    if request is not None and hasattr(request, "session"):
+        request.session[IdleSessionMiddleware.KEY] = int(time.time())
+
+
+class LockoutBackend(AxesStandaloneBackend):
+    """django-axes lockout for every sign-in made through a web request.
+
+    A sign-in with no request (the test client's ``login()``, a management command) has no
+    address to lock and cannot be brute-forced over the web, so it is passed on unchecked;
+    every sign-in form and the admin pass the request.
+    """
+
+    def authenticate(self, request, username=None, password=None, **kwargs):
+        if request is None:
+            return None
+        return super().authenticate(request, username, password, **kwargs)
 
 
 def client_ip(request: HttpRequest) -> str | None:

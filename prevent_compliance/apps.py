@@ -6,6 +6,9 @@ class PreventComplianceConfig(AppConfig):
     name = "prevent_compliance"
     verbose_name = "Prevent Compliance"
 
+    def ready(self):
+        from . import accounts  # noqa: F401  (connects the sign-in signal receiver)
+
 
 class AdminConfig(admin_apps.AdminConfig):
     """The stock admin with our site: sign-in through our page, two-factor for staff."""

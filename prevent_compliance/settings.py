@@ -59,6 +59,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "prevent_compliance.accounts.IdleSessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -105,7 +106,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [
     # First, so a locked-out username and address is refused before any password check.
-    "axes.backends.AxesStandaloneBackend",
+    "prevent_compliance.accounts.LockoutBackend",
     "rules.permissions.ObjectPermissionBackend",
     # Passwords, and the admin's model permissions for users and groups only.
     "prevent_compliance.backends.ModelPermissionsBackend",
@@ -163,9 +164,9 @@ SIMPLE_HISTORY_REVERT_DISABLED = True
 
 # --- Sign-in, sessions and two-factor authentication ------------------------------------------
 
-# Sessions end after this many seconds without a request: every request pushes the expiry on.
+# Sessions end after this many seconds without a request (IdleSessionMiddleware pushes the
+# expiry on, writing the session at most once a minute).
 SESSION_COOKIE_AGE = env.int("SESSION_IDLE_SECONDS", default=30 * 60)
-SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 
 # django-axes: 5 failed sign-ins for one username from one address lock that pair for
