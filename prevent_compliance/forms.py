@@ -5,8 +5,11 @@ from datetime import date
 from crispy_forms_gds.fields import DateInputField
 from crispy_forms_gds.helper import FormHelper
 from crispy_forms_gds.layout import Field, Layout, Size, Submit
+from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
+
+from .models import OrganisationProfile
 
 
 class GovUKDateField(DateInputField):
@@ -55,4 +58,38 @@ class SignInForm(AuthenticationForm):
         self.helper.layout = Layout(
             Field.text("username", field_width=20),
             Field("password", css_class="govuk-input govuk-!-width-one-half"),
+        )
+
+
+class OrganisationProfileForm(forms.ModelForm):
+    """The Administrator's settings for the office: names, reference scheme, marking."""
+
+    class Meta:
+        model = OrganisationProfile
+        fields = [
+            "name",
+            "short_name",
+            "reference_prefix",
+            "term_number",
+            "reference_format",
+            "default_marking",
+        ]
+        widgets = {"default_marking": forms.RadioSelect}
+        error_messages = {
+            "name": {"required": "Enter the name of the office"},
+            "short_name": {"required": "Enter the short name of the office"},
+            "term_number": {"required": "Enter the current term number"},
+            "reference_format": {"required": "Enter the decision reference format"},
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = gds_helper(submit_label="Save organisation profile")
+        self.helper.layout = Layout(
+            Field.text("name"),
+            Field.text("short_name", field_width=10),
+            Field.text("reference_prefix", field_width=10),
+            Field.text("term_number", field_width=4),
+            Field.text("reference_format", field_width=20),
+            Field.radios("default_marking"),
         )

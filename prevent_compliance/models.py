@@ -1,8 +1,116 @@
-"""The organisation profile: one row describing the OPCC that runs this instance."""
+"""The organisation profile: one row describing the OPCC that runs this instance.
+
+It also owns the decision reference scheme: the format (``{prefix}{term}-{seq:04d}`` by
+default) and the rule every reference must satisfy to be used in a URL.
+"""
+
+import re
+from string import Formatter
 
 from django.core.cache import cache
+from django.core.exceptions import ValidationError
 from django.db import models
 from simple_history.models import HistoricalRecords
+
+REFERENCE_PLACEHOLDERS = ("prefix", "term", "year", "seq")
+# Each "/"-separated part starts and ends with a letter or digit, so no part is empty, "." or
+# ".."; the last part may not be a word our URLs use after a reference (…/pdf/, …/edit/).
+_REFERENCE_PART = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9 ._\-]*[A-Za-z0-9])?$")
+RESERVED_REFERENCE_ENDINGS = frozenset(
+    {
+        "new",
+        "pdf",
+        "edit",
+        "sections",
+        "appendices",
+        "submit",
+        "comment",
+        "treasurer",
+        "chief-executive",
+        "approve",
+        "return",
+        "sign",
+        "publish",
+        "withhold",
+        "withdraw",
+        "defer",
+        "resume",
+        "remove",
+    }
+)
+REFERENCE_MAX_LENGTH = 60
+
+
+def validate_reference(value: str) -> None:
+    """Refuse a decision reference that could not be used safely as part of a URL."""
+    parts = (value or "").split("/")
+    if not value or len(value) > REFERENCE_MAX_LENGTH:
+        raise ValidationError(
+            "A reference must have between 1 and %(max)s characters.",
+            code="reference_length",
+            params={"max": REFERENCE_MAX_LENGTH},
+        )
+    if not all(_REFERENCE_PART.match(part) for part in parts):
+        raise ValidationError(
+            "A reference may contain letters, digits, spaces and . _ - /, and each part "
+            "between slashes must start and end with a letter or digit.",
+            code="reference_characters",
+        )
+    if parts[-1].lower() in RESERVED_REFERENCE_ENDINGS:
+        raise ValidationError(
+            "A reference cannot end in “%(word)s”: that word is used in page addresses.",
+            code="reference_reserved",
+            params={"word": parts[-1]},
+        )
+
+
+def split_reference_format(fmt: str, *, prefix: str, term: int, year: int) -> tuple[str, str, str]:
+    """The format rendered around its number: (text before, number's format spec, text after).
+
+    Raises ValidationError if the format is not usable: unknown placeholders, no ``{seq}`` or
+    more than one, or a number format that cannot print an integer.
+    """
+    values = {"prefix": prefix, "term": term, "year": year}
+    before: list[str] = []
+    after: list[str] = []
+    seq_spec = None
+    try:
+        parsed = list(Formatter().parse(fmt))
+    except ValueError as exc:
+        raise ValidationError("The format has an unmatched { or }.", code="format_braces") from exc
+    for literal, field, spec, conversion in parsed:
+        (after if seq_spec is not None else before).append(literal)
+        if field is None:
+            continue
+        if field not in REFERENCE_PLACEHOLDERS or conversion:
+            raise ValidationError(
+                "Unknown placeholder {%(field)s}: use {prefix}, {term}, {year} and {seq}.",
+                code="format_placeholder",
+                params={"field": field},
+            )
+        if field == "seq":
+            if seq_spec is not None:
+                raise ValidationError("Use {seq} only once.", code="format_seq_twice")
+            seq_spec = spec
+            continue
+        try:
+            rendered = format(values[field], spec)
+        except ValueError as exc:
+            raise ValidationError(
+                "The format of {%(field)s} is not valid.",
+                code="format_spec",
+                params={"field": field},
+            ) from exc
+        (after if seq_spec is not None else before).append(rendered)
+    if seq_spec is None:
+        raise ValidationError("The format must contain {seq}, the number.", code="format_no_seq")
+    try:
+        format(1, seq_spec)
+    except ValueError as exc:
+        raise ValidationError(
+            "The number's format is not valid: use for example {seq:04d}.", code="format_spec"
+        ) from exc
+    return "".join(before), seq_spec, "".join(after)
 
 
 class SecurityMarking(models.TextChoices):
@@ -50,6 +158,31 @@ class OrganisationProfile(models.Model):
 
     def __str__(self):
         return self.name
+
+    def clean(self):
+        try:
+            example = self.example_reference(year=2025, number=29)
+        except ValidationError as exc:
+            raise ValidationError({"reference_format": exc.messages}) from exc
+        try:
+            validate_reference(example)
+        except ValidationError as exc:
+            raise ValidationError(
+                {
+                    "reference_format": f"It would give references like “{example}”. "
+                    + " ".join(exc.messages)
+                }
+            ) from exc
+
+    def reference_parts(self, *, year: int) -> tuple[str, str, str]:
+        """The reference format for a year: (text before the number, its spec, text after)."""
+        return split_reference_format(
+            self.reference_format, prefix=self.reference_prefix, term=self.term_number, year=year
+        )
+
+    def example_reference(self, *, year: int, number: int) -> str:
+        before, spec, after = self.reference_parts(year=year)
+        return f"{before}{format(number, spec)}{after}"
 
 
 CACHE_KEY = "organisation-profile"

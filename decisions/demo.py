@@ -1,0 +1,183 @@
+"""Demonstration decision records, loaded by ``manage.py load_demo`` (idempotent).
+
+WPCC4-0028 is the real published record, word for word, linked to the Commissioner demo user
+but keeping the signature as it was recorded ("P. Seccombe"). The other records are made up
+and go through the same services as real ones, so each sits in a different workflow state.
+"""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
+
+from prevent_compliance.uploads import validate_upload
+from toolkit.models import Section, ToolkitEdition
+
+from . import services
+from .importer import decisions_import, validate_import
+from .models import DEFAULT_SECTIONS, Decision
+from .reference_record import WPCC4_0028
+
+C = Decision.Confidentiality
+
+
+def _bodies(topic: str) -> list[services.SectionInput]:
+    """The nine default sections, each with a short made-up text about the topic."""
+    texts = [
+        f"This decision concerns {topic}. It follows the annual review of the OPCC's "
+        "Prevent arrangements against the eight sections of the Home Office toolkit.",
+        "None.",
+        f"Clear, recorded arrangements for {topic}, which the partnership can check.",
+        "The OPCC could not show that it meets the benchmark concerned.",
+        "Met from the existing OPCC budget; no additional cost.",
+        "An equality impact assessment found no adverse impact on any protected group.",
+        "The arrangements help the Commissioner meet the Prevent duty under section 26 of "
+        "the Counter-Terrorism and Security Act 2015.",
+        "None identified.",
+        DEFAULT_SECTIONS[8][1],
+    ]
+    return [
+        services.SectionInput(heading=heading, body=text)
+        for (heading, _default), text in zip(DEFAULT_SECTIONS, texts, strict=True)
+    ]
+
+
+DEMO_DECISIONS = [
+    # title, target state, confidentiality, exemptions, toolkit sections, withheld section
+    ("Prevent due diligence for OPCC grants", "published", C.NON_CONFIDENTIAL, [], [7], None),
+    (
+        "Venue hire and external speakers policy for OPCC events",
+        "published",
+        C.PARTLY_CONFIDENTIAL,
+        ["s40"],
+        [7, 8],
+        5,
+    ),
+    (
+        "Counter-Terrorism Local Profile briefing arrangements",
+        "withheld",
+        C.CONFIDENTIAL,
+        ["s24", "s31"],
+        [2],
+        None,
+    ),
+    (
+        "Prevent training for OPCC staff 2025/26",
+        "awaiting_signature",
+        C.NON_CONFIDENTIAL,
+        [],
+        [6],
+        None,
+    ),
+    ("Community engagement fund for Prevent", "consultation", C.NON_CONFIDENTIAL, [], [8], None),
+    ("Channel panel attendance assurance", "draft", C.NON_CONFIDENTIAL, [], [5], None),
+    ("Prevent communications campaign 2025", "withdrawn", C.NON_CONFIDENTIAL, [], [8], None),
+]
+
+
+def _sections_by_number() -> dict[int, Section]:
+    edition = ToolkitEdition.objects.order_by("-code").first()
+    return {s.number: s for s in edition.sections.all()} if edition else {}
+
+
+def _load_reference_record(users) -> None:
+    if Decision.objects.filter(reference=WPCC4_0028["reference"]).exists():
+        return
+    records = validate_import([WPCC4_0028])
+    decisions_import(records=records, signed_by_user=users["commissioner"])
+
+
+def _advance(decision: Decision, target: str, users) -> None:
+    officer, ce = users["officer"], users["chief.executive"]
+    if target == "withdrawn":
+        services.decision_withdraw(
+            actor=officer, decision=decision, reason="Replaced by the national campaign."
+        )
+        return
+    if target == "draft":
+        return
+    services.decision_submit(actor=officer, decision=decision)
+    services.decision_comment_treasurer(
+        actor=users["treasurer"],
+        decision=decision,
+        comments="There are no direct financial implications beyond the existing budget.",
+    )
+    if target == "consultation":
+        return
+    services.decision_comment_chief_executive(
+        actor=ce,
+        decision=decision,
+        comments="The proposal supports good governance of the OPCC's Prevent duty.",
+    )
+    services.decision_approve(actor=ce, decision=decision)
+    if target == "awaiting_signature":
+        return
+    try:
+        services.decision_sign(
+            actor=users["commissioner"],
+            decision=decision,
+            declaration_confirmed=True,
+            password=settings.DEMO_PASSWORD,
+        )
+    except ValidationError:
+        return  # The demo Commissioner's password was changed: leave it awaiting signature.
+    if target == "withheld":
+        services.decision_withhold(actor=officer, decision=decision)
+    else:
+        services.decision_publish(actor=officer, decision=decision)
+
+
+def _demo_appendix(officer, decision: Decision) -> None:
+    upload = SimpleUploadedFile(
+        "channel-attendance.csv",
+        b"meeting,date,police attended\nChannel panel,2025-05-14,yes\n"
+        b"Channel panel,2025-06-11,yes\n",
+    )
+    services.appendix_add(
+        actor=officer,
+        decision=decision,
+        title="Channel panel attendance, spring 2025",
+        upload=upload,
+        upload_info=validate_upload(upload),
+    )
+
+
+def load(users) -> None:
+    """Add WPCC4-0028 and a record in each other state, unless they are already there."""
+    _load_reference_record(users)
+    officer = users["officer"]
+    by_number = _sections_by_number()
+    today = timezone.localdate()
+    count = len(DEMO_DECISIONS)
+    for age, (title, target, confidentiality, exemptions, numbers, withheld) in enumerate(
+        DEMO_DECISIONS
+    ):
+        if Decision.objects.filter(title=title).exists():
+            continue
+        topic = f"the proposal “{title}”"
+        decision = services.decision_create(
+            actor=officer,
+            title=title,
+            lead_officer=officer.get_full_name() or officer.get_username(),
+            decision_date=today - timedelta(days=20 * (count - age)),
+            summary=f"The Commissioner approves {topic}, as set out in the supporting information.",
+            confidentiality=confidentiality,
+            foi_exemptions=exemptions,
+            withheld_parts="Section 5 names the venues and contractors concerned."
+            if withheld
+            else "",
+            toolkit_sections=[by_number[n] for n in numbers if n in by_number],
+        )
+        sections = _bodies(topic)
+        if withheld:
+            sections[withheld - 1] = services.SectionInput(
+                heading=sections[withheld - 1].heading,
+                body="Named venues, hirers and contractors and what each costs.",
+                withheld=True,
+            )
+        services.decision_sections_update(actor=officer, decision=decision, sections=sections)
+        if target == "draft":
+            _demo_appendix(officer, decision)
+        _advance(decision, target, users)

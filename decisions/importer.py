@@ -1,0 +1,333 @@
+"""Import of an existing decision log (``manage.py import_decisions FILE.json``).
+
+The whole file is checked first; every problem is reported with the record's position and
+the field at fault, and nothing is imported unless every record is valid. Imported records
+keep their references exactly as published, arrive signed (with the recorded signature) or
+as historic records whose signature was not recorded, are hashed like a signed record, and
+are published or withheld according to their confidentiality.
+"""
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from prevent_compliance.models import validate_reference
+from toolkit.models import Section, ToolkitEdition
+
+from . import integrity
+from .models import Decision, FoiExemption, SupportingSection
+
+REQUIRED_KEYS = ("reference", "title", "decision_date", "confidentiality", "summary")
+OPTIONAL_KEYS = (
+    "lead_officer",
+    "chief_officer_approval",
+    "foi_exemptions",
+    "withheld_parts",
+    "interests_declared",
+    "signed_by",
+    "signed_on",
+    "sections",
+    "treasurer_comments",
+    "chief_executive_comments",
+    "toolkit_sections",
+)
+SECTION_KEYS = ("heading", "body", "withheld")
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_TEXT_LIMITS = {"title": 300, "lead_officer": 200, "signed_by": 200}
+
+
+@dataclass
+class ImportRecord:
+    """One validated record, ready to save."""
+
+    position: int
+    values: dict
+    sections: list[tuple[int, str, str, bool]] = field(default_factory=list)
+    toolkit_sections: list[Section] = field(default_factory=list)
+
+
+class ImportProblems(Exception):
+    """The file cannot be imported; ``problems`` lists every fault found."""
+
+    def __init__(self, problems: list[str]):
+        super().__init__(f"{len(problems)} problem(s) found; nothing was imported.")
+        self.problems = problems
+
+
+class _Checker:
+    """Collects the problems of one record, naming its position and the field."""
+
+    def __init__(self, position: int, record: dict, problems: list[str]):
+        self.position, self.record, self.problems = position, record, problems
+        reference = record.get("reference") if isinstance(record, dict) else None
+        self.where = f"record {position}" + (
+            f" ({reference})" if isinstance(reference, str) and reference else ""
+        )
+
+    def problem(self, key: str, message: str) -> None:
+        self.problems.append(f"{self.where}, field '{key}': {message}")
+
+    def text(self, key: str, *, required: bool = False) -> str:
+        value = self.record.get(key)
+        if value is None:
+            if required:
+                self.problem(key, "is required")
+            return ""
+        if not isinstance(value, str):
+            self.problem(key, "must be text")
+            return ""
+        if required and not value.strip():
+            self.problem(key, "must not be empty")
+        limit = _TEXT_LIMITS.get(key)
+        if limit and len(value) > limit:
+            self.problem(key, f"must be at most {limit} characters")
+        return value
+
+    def date(self, key: str, *, required: bool = False, value=None) -> date | None:
+        value = self.record.get(key) if value is None else value
+        if value is None:
+            if required:
+                self.problem(key, "is required")
+            return None
+        if not isinstance(value, str) or not _ISO_DATE.match(value):
+            self.problem(key, "must be a date written YYYY-MM-DD")
+            return None
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            self.problem(key, f"{value} is not a real date")
+            return None
+
+
+def _check_approval(check: _Checker) -> dict:
+    value = check.record.get("chief_officer_approval")
+    not_required = {
+        "chief_officer_approval": Decision.ChiefOfficerApproval.NOT_REQUIRED,
+        "chief_officer_approver": "",
+        "chief_officer_approved_on": None,
+    }
+    if value is None or (isinstance(value, str) and value.strip().lower() == "not required"):
+        return not_required
+    if not isinstance(value, dict) or set(value) != {"by", "date"}:
+        check.problem(
+            "chief_officer_approval",
+            'must be "not required" or {"by": "Chief Constable", "date": "YYYY-MM-DD"}',
+        )
+        return not_required
+    approver = value["by"] if isinstance(value["by"], str) else ""
+    if not approver.strip():
+        check.problem("chief_officer_approval", "'by' must name who approved")
+    approved_on = check.date("chief_officer_approval", value=value["date"])
+    return {
+        "chief_officer_approval": Decision.ChiefOfficerApproval.REQUIRED,
+        "chief_officer_approver": approver,
+        "chief_officer_approved_on": approved_on,
+    }
+
+
+def _check_exemptions(check: _Checker, confidentiality: str) -> list[str]:
+    codes = check.record.get("foi_exemptions") or []
+    if not isinstance(codes, list) or not all(isinstance(c, str) for c in codes):
+        check.problem("foi_exemptions", 'must be a list of codes such as "s31"')
+        return []
+    unknown = [c for c in codes if c not in FoiExemption.values]
+    if unknown:
+        check.problem(
+            "foi_exemptions",
+            f"unknown code(s) {', '.join(unknown)}; use {', '.join(FoiExemption.values)}",
+        )
+    if confidentiality == Decision.Confidentiality.NON_CONFIDENTIAL and codes:
+        check.problem("foi_exemptions", "a non-confidential record relies on no exemption")
+    if (
+        confidentiality
+        in (
+            Decision.Confidentiality.PARTLY_CONFIDENTIAL,
+            Decision.Confidentiality.CONFIDENTIAL,
+        )
+        and not codes
+    ):
+        check.problem("foi_exemptions", f"a {confidentiality} record must name its exemption")
+    return list(dict.fromkeys(codes))
+
+
+def _check_sections(check: _Checker) -> list[tuple[int, str, str, bool]]:
+    sections = check.record.get("sections") or []
+    if not isinstance(sections, list):
+        check.problem("sections", 'must be a list of {"heading", "body", "withheld"}')
+        return []
+    result = []
+    for number, section in enumerate(sections, start=1):
+        key = f"sections[{number}]"
+        if not isinstance(section, dict):
+            check.problem(key, "must be an object with heading and body")
+            continue
+        extra = set(section) - set(SECTION_KEYS)
+        if extra:
+            check.problem(key, f"unknown key(s) {', '.join(sorted(extra))}")
+        heading, body = section.get("heading"), section.get("body", "")
+        withheld = section.get("withheld", False)
+        if not isinstance(heading, str) or not heading.strip() or len(heading) > 200:
+            check.problem(f"{key}.heading", "is required (text of at most 200 characters)")
+        if not isinstance(body, str):
+            check.problem(f"{key}.body", "must be text")
+        if not isinstance(withheld, bool):
+            check.problem(f"{key}.withheld", "must be true or false")
+        result.append((number, heading, body, withheld is True))
+    return result
+
+
+def _check_toolkit_sections(check: _Checker, by_number: dict[int, Section]) -> list[Section]:
+    numbers = check.record.get("toolkit_sections") or []
+    if not isinstance(numbers, list) or not all(
+        isinstance(n, int) and not isinstance(n, bool) for n in numbers
+    ):
+        check.problem("toolkit_sections", "must be a list of section numbers 1 to 8")
+        return []
+    missing = [n for n in numbers if n not in by_number]
+    if missing:
+        check.problem(
+            "toolkit_sections",
+            f"no toolkit section numbered {', '.join(map(str, missing))} "
+            "(load the toolkit with manage.py seed_toolkit)",
+        )
+    return [by_number[n] for n in dict.fromkeys(numbers) if n in by_number]
+
+
+def _check_record(check: _Checker, by_number: dict[int, Section]) -> ImportRecord | None:
+    record = check.record
+    unknown = set(record) - set(REQUIRED_KEYS) - set(OPTIONAL_KEYS)
+    if unknown:
+        check.problem(", ".join(sorted(unknown)), "unknown key; see the documented format")
+    reference = check.text("reference", required=True)
+    if reference:
+        try:
+            validate_reference(reference)
+        except ValidationError as exc:
+            check.problem("reference", " ".join(exc.messages))
+    confidentiality = record.get("confidentiality")
+    if confidentiality not in Decision.Confidentiality.values:
+        check.problem(
+            "confidentiality", f"must be one of {', '.join(Decision.Confidentiality.values)}"
+        )
+    signed_by, signed_on = check.text("signed_by"), check.date("signed_on")
+    if bool(record.get("signed_by")) != bool(record.get("signed_on")):
+        check.problem("signed_by", "give both signed_by and signed_on, or neither")
+    interests = record.get("interests_declared", False)
+    if not isinstance(interests, bool):
+        check.problem("interests_declared", "must be true or false")
+    values = {
+        "reference": reference,
+        "title": check.text("title", required=True),
+        "lead_officer": check.text("lead_officer"),
+        "decision_date": check.date("decision_date", required=True),
+        "confidentiality": confidentiality,
+        "foi_exemptions": _check_exemptions(check, confidentiality),
+        "withheld_parts": check.text("withheld_parts"),
+        "summary": check.text("summary", required=True),
+        "interests_declared": interests is True,
+        "signatory_name": signed_by.strip(),
+        "signed_on": signed_on,
+        "treasurer_comments": check.text("treasurer_comments"),
+        "chief_executive_comments": check.text("chief_executive_comments"),
+        **_check_approval(check),
+    }
+    return ImportRecord(
+        position=check.position,
+        values=values,
+        sections=_check_sections(check),
+        toolkit_sections=_check_toolkit_sections(check, by_number),
+    )
+
+
+def validate_import(data) -> list[ImportRecord]:
+    """Check a parsed import file; raises ImportProblems listing every fault."""
+    if not isinstance(data, list):
+        raise ImportProblems(["The file must contain a JSON list of decision records."])
+    edition = ToolkitEdition.objects.order_by("-code").first()
+    by_number = {s.number: s for s in edition.sections.all()} if edition else {}
+    problems: list[str] = []
+    records, seen = [], {}
+    for position, record in enumerate(data, start=1):
+        if not isinstance(record, dict):
+            problems.append(f"record {position}: must be a JSON object")
+            continue
+        check = _Checker(position, record, problems)
+        checked = _check_record(check, by_number)
+        reference = checked.values["reference"]
+        if reference:
+            if reference in seen:
+                check.problem("reference", f"repeats record {seen[reference]}")
+            seen.setdefault(reference, position)
+        records.append(checked)
+    taken = set(
+        Decision.objects.filter(reference__in=list(seen)).values_list("reference", flat=True)
+    )
+    for reference in sorted(taken):
+        problems.append(
+            f"record {seen[reference]} ({reference}), field 'reference': already exists"
+        )
+    if problems:
+        raise ImportProblems(problems)
+    return records
+
+
+def decisions_import(
+    *, records: list[ImportRecord], actor=None, signed_by_user=None
+) -> list[Decision]:
+    """Save validated records, all or nothing, each hashed and published or withheld.
+
+    ``signed_by_user`` links the signature to a user of this service (the demo does this);
+    imports from a file record the signatory's name only.
+    """
+    now = timezone.now()
+    imported = []
+    with transaction.atomic():
+        for record in records:
+            decision = _imported_decision(record, now=now, signed_by_user=signed_by_user)
+            decision.content_hash = integrity.content_hash(
+                decision,
+                sections=record.sections,
+                appendices=[],
+                toolkit_numbers=[s.number for s in record.toolkit_sections],
+            )
+            decision.full_clean()
+            decision._history_user = actor
+            decision._change_reason = "Imported from an earlier decision log"
+            decision.save()
+            decision.sections.set(record.toolkit_sections)
+            for position, heading, body, withheld in record.sections:
+                section = SupportingSection(
+                    decision=decision,
+                    position=position,
+                    heading=heading,
+                    body=body,
+                    withheld=withheld,
+                )
+                section.full_clean()
+                section._history_user = actor
+                section._change_reason = "Imported from an earlier decision log"
+                section.save()
+            if integrity.content_hash(decision) != decision.content_hash:
+                raise ValidationError(
+                    f"record {record.position}: the stored copy differs from the file "
+                    "(nothing was imported)."
+                )
+            imported.append(decision)
+    return imported
+
+
+def _imported_decision(record: ImportRecord, *, now, signed_by_user) -> Decision:
+    values = record.values
+    confidential = values["confidentiality"] == Decision.Confidentiality.CONFIDENTIAL
+    return Decision(
+        **values,
+        signed_by=signed_by_user if values["signed_on"] else None,
+        status=Decision.Status.WITHHELD if confidential else Decision.Status.PUBLISHED,
+        source=Decision.Source.IMPORTED,
+        hashed_at=now,
+        published_at=now,
+    )

@@ -1,0 +1,93 @@
+"""Reads shared by the decision pages, with their joins done up front."""
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.http import Http404
+
+from .models import Appendix, Decision, SupportingSection
+from .services import allowed
+
+
+def decision_list() -> QuerySet[Decision]:
+    return Decision.objects.only(
+        "reference", "title", "decision_date", "status", "confidentiality", "lead_officer"
+    )
+
+
+def _with_content(queryset: QuerySet[Decision]) -> QuerySet[Decision]:
+    return queryset.select_related(
+        "signed_by",
+        "created_by",
+        "approved_by",
+        "treasurer_commented_by",
+        "chief_executive_commented_by",
+    ).prefetch_related(
+        "sections",
+        Prefetch("supporting_sections", queryset=SupportingSection.objects.order_by("position")),
+        Prefetch("appendices", queryset=Appendix.objects.order_by("position")),
+    )
+
+
+def get_decision_for(user, reference: str, *, write: bool = False) -> Decision:
+    """The decision with this reference, if the user may see it (and change it, with write).
+
+    Raises Http404 if there is none and PermissionDenied if the user may not.
+    """
+    decision = _with_content(Decision.objects.all()).filter(reference=reference).first()
+    if decision is None:
+        raise Http404("No decision has this reference.")
+    if not allowed(user, "decisions.view_decision", decision):
+        raise PermissionDenied
+    if write and not allowed(user, "decisions.change_decision", decision):
+        raise PermissionDenied
+    return decision
+
+
+# --- The public log: only what may be published ---------------------------------------------
+
+
+def public_decisions(*, year: int | None = None, query: str = "") -> QuerySet[Decision]:
+    """Published and withheld records, newest first; search never reaches withheld text."""
+    queryset = Decision.objects.public()
+    if year:
+        queryset = queryset.filter(decision_date__year=year)
+    if query:
+        open_sections = SupportingSection.objects.filter(
+            decision=OuterRef("pk"), withheld=False, body__icontains=query
+        )
+        open_text = (
+            Q(summary__icontains=query) | Q(lead_officer__icontains=query) | Exists(open_sections)
+        )
+        queryset = queryset.filter(
+            Q(reference__icontains=query)
+            | Q(title__icontains=query)
+            | (~Q(confidentiality=Decision.Confidentiality.CONFIDENTIAL) & open_text)
+        )
+    return queryset.order_by("-decision_date", "-reference")
+
+
+def public_years() -> list[int]:
+    dates = Decision.objects.public().dates("decision_date", "year", order="DESC")
+    return [d.year for d in dates]
+
+
+def get_public_decision(reference: str) -> Decision:
+    """A record on the public log, with only its publishable parts loaded; 404 otherwise."""
+    decision = (
+        Decision.objects.public()
+        .filter(reference=reference)
+        .prefetch_related(
+            "sections",
+            Prefetch(
+                "supporting_sections",
+                queryset=SupportingSection.objects.order_by("position"),
+            ),
+            Prefetch(
+                "appendices", queryset=Appendix.objects.filter(withheld=False).order_by("position")
+            ),
+        )
+        .first()
+    )
+    if decision is None:
+        raise Http404("No published decision has this reference.")
+    return decision

@@ -1,0 +1,35 @@
+"""The Django admin can read a signed record but never change or delete it."""
+
+from django.contrib.admin.sites import site
+from django.test import RequestFactory
+
+from decisions.models import Decision, SupportingSection
+
+
+def test_admin_refuses_to_change_or_delete_a_signed_record(
+    wpcc4_0028, make_decision, django_user_model
+):
+    boss = django_user_model.objects.create_superuser("root", password="x-long-password")
+    request = RequestFactory().get("/admin/")
+    request.user = boss
+    decision_admin = site._registry[Decision]
+    section_admin = site._registry[SupportingSection]
+    assert not decision_admin.has_change_permission(request, wpcc4_0028)
+    assert not decision_admin.has_delete_permission(request, wpcc4_0028)
+    section = wpcc4_0028.supporting_sections.first()
+    assert not section_admin.has_change_permission(request, section)
+    assert not section_admin.has_delete_permission(request, section)
+    inline = decision_admin.get_inline_instances(request, wpcc4_0028)
+    assert all(not i.has_change_permission(request, wpcc4_0028) for i in inline)
+    draft = make_decision("draft")
+    assert decision_admin.has_change_permission(request, draft)
+
+
+def test_admin_change_page_of_a_signed_record_is_read_only(wpcc4_0028, django_user_model, client):
+    boss = django_user_model.objects.create_superuser("root", password="x-long-password")
+    client.force_login(boss)
+    url = f"/admin/decisions/decision/{wpcc4_0028.pk}/change/"
+    response = client.post(url, {"title": "Changed"})
+    wpcc4_0028.refresh_from_db()
+    assert wpcc4_0028.title == "OPCC Prevent Duty Standards Operating Procedure"
+    assert response.status_code in (403, 200, 302)
