@@ -56,7 +56,10 @@ class DecisionForm(forms.ModelForm):
             "chief_officer_approval": forms.RadioSelect,
             "confidentiality": forms.RadioSelect,
         }
-        labels = {"confidentiality": "Status"}
+        labels = {
+            "confidentiality": "Status",
+            "chief_officer_approval": "Is chief officer approval required?",
+        }
         error_messages = {
             "title": {"required": "Enter the title of the decision"},
             "summary": {"required": "Enter the decision summary"},

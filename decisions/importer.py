@@ -266,7 +266,7 @@ def validate_import(data) -> list[ImportRecord]:
     taken = set(
         Decision.objects.filter(reference__in=list(seen)).values_list("reference", flat=True)
     )
-    for reference in sorted(taken):
+    for reference in sorted(taken, key=seen.get):
         problems.append(
             f"record {seen[reference]} ({reference}), field 'reference': already exists"
         )

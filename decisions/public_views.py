@@ -56,7 +56,7 @@ def decision_detail(request, reference: str):
     return render(
         request,
         "public/decision_detail.html",
-        {"notice": reports.public_notice(decision), "decision_status": decision.status},
+        {"notice": reports.public_notice(decision)},
     )
 
 

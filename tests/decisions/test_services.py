@@ -224,12 +224,12 @@ def test_every_transition_is_listed():
     assert set(CALLS) | {"withhold", "resume"} == set(services.TRANSITIONS)
 
 
-@pytest.mark.parametrize("name", list(CALLS))
-@pytest.mark.parametrize("persona", PERSONAS)
+@pytest.mark.parametrize(
+    ("name", "persona"),
+    [(name, p) for name, (_s, allowed, _c) in CALLS.items() for p in PERSONAS if p != allowed],
+)
 def test_transition_refused_to_every_other_role(make_decision, personas, name, persona):
-    state, allowed_persona, call = CALLS[name]
-    if persona == allowed_persona:
-        pytest.skip("the one role allowed")
+    state, _allowed, call = CALLS[name]
     decision = make_decision(state)
     before = decision.history.count()
     actor = AnonymousUser() if persona == "anonymous" else personas[persona]
@@ -240,10 +240,8 @@ def test_transition_refused_to_every_other_role(make_decision, personas, name, p
     assert decision.history.count() == before
 
 
-@pytest.mark.parametrize("persona", PERSONAS)
+@pytest.mark.parametrize("persona", [p for p in PERSONAS if p != "officer"])
 def test_withhold_and_resume_refused_to_every_other_role(make_decision, personas, persona):
-    if persona == "officer":
-        pytest.skip("the one role allowed")
     actor = AnonymousUser() if persona == "anonymous" else personas[persona]
     secret = make_decision("signed", confidentiality="confidential", foi_exemptions=["s31"])
     with pytest.raises(PermissionDenied):
