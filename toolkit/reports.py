@@ -40,6 +40,11 @@ class SectionReport:
     decisions: list = field(default_factory=list)
 
     @property
+    def previous_label(self) -> str:
+        """Last period's rating in words ('' if there was none)."""
+        return Rating(self.previous_rating).label if self.previous_rating else ""
+
+    @property
     def change(self) -> str:
         """How the rating moved since the previous period, in words."""
         if not self.assessment or self.previous_rating is None:

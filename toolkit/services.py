@@ -395,7 +395,11 @@ def review_period_start(
             .order_by("-start_date")
             .first()
         )
-        edition = edition or (previous.edition if previous else None)
+        if edition is None and previous is not None:
+            edition = previous.edition
+        elif edition is None:
+            # The very first period benchmarks the latest edition loaded.
+            edition = ToolkitEdition.objects.order_by("-code").first()
         if edition is None:
             raise ValidationError("Load a toolkit edition before opening a review period.")
         period = review_period_create(
