@@ -2,6 +2,7 @@
 
 import threading
 from datetime import date
+from types import SimpleNamespace
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -82,8 +83,9 @@ def test_imported_references_keep_older_schemes_and_typos(db):
         assert _import(reference).reference == reference
 
 
-@pytest.mark.django_db(transaction=True)
-def test_allocation_outside_a_transaction_is_refused():
+def test_allocation_outside_a_transaction_is_refused(db, monkeypatch):
+    outside = SimpleNamespace(get_connection=lambda: SimpleNamespace(in_atomic_block=False))
+    monkeypatch.setattr("decisions.references.transaction", outside)  # as if no atomic()
     with pytest.raises(RuntimeError):
         allocate_reference()
 
