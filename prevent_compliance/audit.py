@@ -461,12 +461,13 @@ class AuditLog:
     def __len__(self) -> int:
         return self.count()
 
-    def _row(self, row: dict) -> dict:
-        link, identifier = "", row["log_identifier"] or ""
+    def _row(self, row: dict, *, link: bool = True) -> dict:
+        url, identifier = "", row["log_identifier"] or ""
         registration = registry().get(row["log_type"])
         if registration and identifier:
             identifier = registration.normalise(identifier)
-            link = reverse("audit:history", args=[row["log_type"], identifier])
+            if link:
+                url = reverse("audit:history", args=[row["log_type"], identifier])
         full_name = " ".join(filter(None, [row["log_first_name"], row["log_last_name"]]))
         return {
             "when": row["log_at"],
@@ -478,14 +479,14 @@ class AuditLog:
             "record_label": self.labels.get(row["log_type"], row["log_type"]),
             "identifier": identifier,
             "title": row["log_title"] or "",
-            "link": link,
+            "link": url,
         }
 
     def iterate(self, chunk_size: int = 2000) -> Iterator[dict]:
         union = self._union()
         if union is not None:
             for row in union.iterator(chunk_size=chunk_size):
-                yield self._row(row)
+                yield self._row(row, link=False)
 
 
 class AuditFilterForm(forms.Form):
