@@ -1,6 +1,7 @@
 """Staff pages: the WPCC4-0028 journey through the forms, and every action view's refusals."""
 
 import html
+import io
 import re
 
 import pytest
@@ -494,3 +495,38 @@ def test_chief_executive_must_confirm_a_one_time_code_before_approving(
     assert response.status_code == 302 and response.url.startswith("/accounts/")
     decision.refresh_from_db()
     assert decision.status == S.AWAITING_APPROVAL
+
+
+def test_imported_record_page_shows_no_creator_and_system_history(wpcc4_0028, personas, client_for):
+    page = client_for(personas["auditor"]).get(wpcc4_0028.get_absolute_url())
+    assert page.status_code == 200
+    assert "Imported on" in page.text and "The system" in page.text
+    assert "P. Seccombe" in page.text and wpcc4_0028.content_hash in page.text
+
+
+def test_demo_has_a_record_in_each_state_and_every_page_renders(
+    settings, toolkit, client_for, django_user_model
+):
+    from django.core.management import call_command
+
+    call_command("load_demo", "--force", stdout=io.StringIO())
+    call_command("load_demo", "--force", stdout=io.StringIO())  # idempotent
+    states = set(Decision.objects.values_list("status", flat=True))
+    assert states >= {
+        "draft",
+        "consultation",
+        "awaiting_signature",
+        "published",
+        "withheld",
+        "withdrawn",
+    }
+    assert Decision.objects.count() == 8
+    real = Decision.objects.get(reference="WPCC4-0028")
+    assert real.status == S.PUBLISHED and real.signatory_name == "P. Seccombe"
+    assert real.signed_by.username == "commissioner" and real.sections.count() == 8
+    auditor = django_user_model.objects.get(username="auditor")
+    for decision in Decision.objects.all():
+        client = client_for(auditor)
+        assert client.get(decision.get_absolute_url()).status_code == 200, decision.reference
+        public = client_for(None).get(decision.get_public_url()).status_code
+        assert public == (200 if decision.is_public else 404), decision.reference
