@@ -163,6 +163,15 @@ class Decision(models.Model):
         "toolkit.Section", related_name="decisions", blank=True, verbose_name="toolkit sections"
     )
     source = models.CharField(max_length=10, choices=Source.choices, default=Source.WORKFLOW)
+    review_period = models.ForeignKey(
+        "toolkit.ReviewPeriod",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="review_decisions",
+        verbose_name="annual review of",
+        help_text="Set when this decision signs off a review period's annual review.",
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )

@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from prevent_compliance.uploads import ValidatedUpload, random_storage_name
 
-from . import integrity
+from . import annual_review, integrity
 from .models import DEFAULT_SECTIONS, Appendix, Decision, SupportingSection
 from .references import allocate_reference
 
@@ -291,7 +291,6 @@ def appendix_add(
     with transaction.atomic():
         decision = _editable(actor, decision)
         last = decision.appendices.order_by("-position").values_list("position", flat=True).first()
-        upload.name = random_storage_name(f"appendices/{timezone.now():%Y}", upload_info.extension)
         appendix = Appendix(
             decision=decision,
             position=(last or 0) + 1,
@@ -303,6 +302,10 @@ def appendix_add(
             sha256=upload_info.sha256,
             withheld=withheld,
             added_by=actor,
+        )
+        # Named on the field's file: UploadedFile.name would silently drop the folders.
+        appendix.file.name = random_storage_name(
+            f"appendices/{timezone.now():%Y}", upload_info.extension
         )
         try:
             _save(appendix, actor=actor, reason="Appendix added")
@@ -464,6 +467,7 @@ def decision_sign(
         decision.content_hash = integrity.content_hash(decision)
         decision.hashed_at = now
         _save(decision, actor=actor, reason=f"Signed by {decision.signatory_name}")
+        annual_review.after_sign(actor=actor, decision=decision)
     return decision
 
 
@@ -504,6 +508,7 @@ def decision_withdraw(*, actor, decision: Decision, reason: str) -> Decision:
         decision.status = S.WITHDRAWN
         decision.status_note = reason
         _save(decision, actor=actor, reason=f"Withdrawn: {reason[:80]}")
+        annual_review.after_withdraw(actor=actor, decision=decision)
     return decision
 
 

@@ -21,6 +21,11 @@ urlpatterns = [
     ),
     path("public/decisions/<path:reference>/", public_views.decision_detail, name="public_detail"),
     # Staff pages.
+    path(
+        "periods/<int:year>/submit-review/",
+        views.annual_review_submit,
+        name="annual_review_submit",
+    ),
     path("decisions/", views.decision_list, name="list"),
     path("decisions/new/", views.decision_create, name="create"),
     path("decisions/<path:reference>/pdf/", views.decision_pdf, name="pdf"),

@@ -10,7 +10,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from prevent_compliance.accounts import verified_role_required
 
-from . import reports, selectors, services
+from . import annual_review, reports, selectors, services
 from .forms import (
     AppendixForm,
     CommentForm,
@@ -410,3 +410,27 @@ def sign(request, reference: str):
             "notice": reports.staff_notice(decision),
         },
     )
+
+
+@require_POST
+@verified_role_required
+def annual_review_submit(request, year: int):
+    """The Chief Executive sends a period's annual review for sign-off as a decision record."""
+    from toolkit.models import ReviewPeriod
+
+    period = get_object_or_404(
+        ReviewPeriod.objects.select_related("edition"), start_date__year=year
+    )
+    if not request.user.has_perm("toolkit.submit_reviewperiod", period):
+        raise PermissionDenied
+    try:
+        decision = annual_review.annual_review_submit(actor=request.user, period=period)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect(period)
+    messages.success(
+        request,
+        f"The annual review is now decision {decision.reference}, in consultation with the "
+        "Treasurer and the Chief Executive.",
+    )
+    return redirect(decision)
