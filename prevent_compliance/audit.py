@@ -438,7 +438,9 @@ class AuditLog:
         self.sources = [s for s in every if not filters.record_type or s.key == filters.record_type]
 
     def count(self) -> int:
-        return sum(_source_rows(s, self.filters).count() for s in self.sources)
+        """All the rows in one query: COUNT(*) over the UNION ALL of every table's rows."""
+        union = self._union()
+        return 0 if union is None else union.order_by().count()
 
     def _union(self, keep: int | None = None):
         """The rows as one queryset, newest first; None when no table is selected."""
@@ -603,5 +605,6 @@ app_name = "audit"
 urlpatterns = [
     path("audit/", log, name="log"),
     path("audit/export.csv", log_export, name="export"),
-    path("history/<str:key>/<str:identifier>/", history, name="history"),
+    # A decision reference may contain "/" (PCC/D/2023/03), so the identifier is a path.
+    path("history/<str:key>/<path:identifier>/", history, name="history"),
 ]
