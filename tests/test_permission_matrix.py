@@ -1,0 +1,683 @@
+"""Every URL of the project, for every kind of visitor, GET and POST: the designed outcome.
+
+The patterns come from the URL resolver, so a new URL fails here until it has a row in
+MATRIX. Each row lists the outcome for each visitor, in the order of ACTORS:
+
+    200  the page            403  refused            404  not found (or not theirs)
+    405  wrong method        LOG  302 to sign in     2FA  302 to set up or enter a code
+    302  redirected elsewhere (a step taken, or refused with a message saying why)
+
+Objects named in the URL are real: a decision reference containing "/", in the state the
+step needs, an evidence public_id, a period year, an export job id. Every request runs in a
+savepoint that is rolled back, so each visitor finds the same records; before the rollback
+the row counts of every table (records and their history) are compared, and no refused
+request, and no GET, may change any.
+
+Set MATRIX_DUMP=<file> to write the observed rows there instead of comparing them.
+"""
+
+import copy
+import io
+import os
+from datetime import date
+
+import pytest
+from django.apps import apps
+from django.contrib.auth import get_user_model
+from django.core.cache import cache
+from django.core.files.base import ContentFile
+from django.core.management import call_command
+from django.db import connection, transaction
+from django.test import Client, override_settings
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
+
+from decisions import services as decision_services
+from prevent_compliance.models import get_organisation
+from prevent_compliance.roles import Role
+from prevent_compliance.uploads import validate_upload
+from tests.conftest import PASSWORD, _make_user
+from tests.decisions.helpers import STEPS, advance, complete_sections, make_draft, pdf_upload
+from tests.prevent_compliance.samples import pdf_bytes, upload
+from tests.prevent_compliance.two_factor import confirmed_device, sign_in_verified
+from toolkit import services as toolkit_services
+from toolkit.models import ExportJob, Section, ToolkitEdition
+from toolkit.services import review_period_create
+
+ROLES = (
+    "officer",
+    "treasurer",
+    "chief_executive",
+    "commissioner",
+    "auditor",
+    "administrator",
+)
+PERSONAS = [
+    ("officer", "officer", Role.OFFICER),
+    ("treasurer", "treasurer", Role.TREASURER),
+    ("chief_executive", "chief.executive", Role.CHIEF_EXECUTIVE),
+    ("commissioner", "commissioner", Role.COMMISSIONER),
+    ("auditor", "auditor", Role.AUDITOR),
+    ("administrator", "admin", Role.ADMINISTRATOR),
+    ("outsider", "outsider", None),
+]
+VERIFIED = ("chief_executive", "commissioner", "administrator")
+# anonymous, the six roles, the outsider (signed in, no role), then the three two-factor
+# roles again with a one-time code confirmed in the session.
+ACTORS = ("anonymous", *ROLES, "outsider", *(f"{role}+2fa" for role in VERIFIED))
+
+# Django's admin has dozens of generated URLs; its own tests cover them. We check that the
+# admin is behind our sign-in and two-factor guard on its index, login and one changelist.
+ADMIN_COVERED = {"admin:index", "admin:login", "admin:auth_user_changelist"}
+
+# The enrolment page makes the unconfirmed device whose secret it shows, whatever the method.
+MAY_WRITE = {"accounts:enrol": {"otp_totp_totpdevice"}}
+
+MATRIX: dict[str, dict[str, str]] = {
+    #        anon off  tre  ce   com  aud  adm  out  ce2  com2 adm2   ("-": a code changes nothing)
+    "accessibility": {
+        "GET": "200  200  200  200  200  200  200  200  -    -    -",
+        "POST": "405  405  405  405  405  405  405  405  -    -    -",
+    },
+    "accounts:enrol": {
+        "GET": "LOG  200  200  302  302  200  302  200  -    -    -",
+        "POST": "LOG  200  200  302  302  200  302  200  -    -    -",
+    },
+    "accounts:two_factor": {
+        "GET": "LOG  200  200  200  200  200  200  200  -    -    -",
+        "POST": "LOG  405  405  405  405  405  405  405  -    -    -",
+    },
+    "accounts:verify": {
+        "GET": "LOG  2FA  2FA  200  200  2FA  200  2FA  -    -    -",
+        "POST": "LOG  2FA  2FA  200  200  2FA  200  2FA  -    -    -",
+    },
+    "admin:auth_user_changelist": {
+        "GET": "LOG  302  302  302  302  302  2FA  302  -    -    200",
+        "POST": "LOG  302  302  302  302  302  2FA  302  -    -    200",
+    },
+    "admin:index": {
+        "GET": "302  302  302  302  302  302  2FA  302  -    -    200",
+        "POST": "302  302  302  302  302  302  2FA  302  -    -    200",
+    },
+    "admin:login": {
+        "GET": "LOG  403  403  403  403  403  302  403  -    -    -",
+        "POST": "LOG  403  403  403  403  403  302  403  -    -    -",
+    },
+    "audit:export": {
+        "GET": "LOG  403  403  403  403  200  200  403  -    -    -",
+        "POST": "LOG  405  405  405  405  405  405  405  -    -    -",
+    },
+    "audit:history": {
+        "GET": "LOG  200  200  200  200  200  200  403  -    -    -",
+        "POST": "LOG  405  405  405  405  405  405  405  -    -    -",
+    },
+    "audit:log": {
+        "GET": "LOG  403  403  403  403  200  200  403  -    -    -",
+        "POST": "LOG  405  405  405  405  405  405  405  -    -    -",
+    },
+    "decisions:annual_review_submit": {
+        "GET": "LOG  405  405  405  405  405  405  405  -    -    -",
+        "POST": "LOG  403  403  2FA  2FA  403  2FA  403  302  403  403",
+    },
+    "decisions:appendix_add": {
+        "GET": "LOG  200  403  403  403  403  403  403  -    -    -",
+        "POST": "LOG  200  403  403  403  403  403  403  -    -    -",
+    },
+    "decisions:appendix_download": {
+        "GET": "LOG  200  200  200  200  200  200  403  -    -    -",
+        "POST": "LOG  405  405  405  405  405  405  405  -    -    -",
+    },
+    "decisions:appendix_remove": {
+        "GET": "LOG  405  405  405  405  405  405  405  -    -    -",
+        "POST": "LOG  302  403  403  403  403  403  403  -    -    -",
+    },
+    "decisions:approve": {
+        "GET": "LOG  405  405  405  405  405  405  405  -    -    -",
+        "POST": "LOG  403  403  2FA  2FA  403  2FA  403  302  403  403",
+    },
+    "decisions:comment_chief_executive": {
+        "GET": "LOG  403  403  2FA  2FA  403  2FA  403  200  403  403",
+        "POST": "LOG  403  403  2FA  2FA  403  2FA  403  200  403  403",
+    },
+    "decisions:comment_treasurer": {
+        "GET": "LOG  403  200  2FA  2FA  403  2FA  403  403  403  403",
+        "POST": "LOG  403  200  2FA  2FA  403  2FA  403  403  403  403",
+    },
+    "decisions:create": {
+        "GET": "LOG  200  403  403  403  403  403  403  -    -    -",
+        "POST": "LOG  200  403  403  403  403  403  403  -    -    -",
+    },
+    "decisions:defer": {
+        "GET": "LOG  403  403  2FA  2FA  403  2FA  403  403  200  403",
+        "POST": "LOG  403  403  2FA  2FA  403  2FA  403  403  200  403",
+    },
+    "decisions:detail": {
+        "GET": "LOG  200  200  200  200  200  200  403  -    -    -",
+        "POST": "LOG  405  405  405  405  405  405  405  -    -    -",
+    },
+    "decisions:edit": {
+        "GET": "LOG  200  403  403  403  403  403  403  -    -    -",
+        "POST": "LOG  200  403  403  403  403  403  403  -    -    -",
+    },
+    "decisions:list": {
+        "GET": "LOG  200  200  200  200  200  200  403  -    -    -",
+        "POST": "LOG  405  405  405  405  405  405  405  -    -    -",
+    },
+    "decisions:pdf": {
+        "GET": "LOG  200  200  200  200  200  200  403  -    -    -",
+        "POST": "LOG  405  405  405  405  405  405  405  -    -    -",
+    },
+    "decisions:public_appendix_download": {
+        "GET": "200  200  200  200  200  200  200  200  -    -    -",
+        "POST": "405  405  405  405  405  405  405  405  -    -    -",
+    },
+    "decisions:public_csv": {
+        "GET": "200  200  200  200  200  200  200  200  -    -    -",
+        "POST": "405  405  405  405  405  405  405  405  -    -    -",
+    },
+    "decisions:public_detail": {
+        "GET": "200  200  200  200  200  200  200  200  -    -    -",
+        "POST": "405  405  405  405  405  405  405  405  -    -    -",
+    },
+    "decisions:public_json": {
+        "GET": "200  200  200  200  200  200  200  200  -    -    -",
+        "POST": "405  405  405  405  405  405  405  405  -    -    -",
+    },
+    "decisions:public_list": {
+        "GET": "200  200  200  200  200  200  200  200  -    -    -",
+        "POST": "405  405  405  405  405  405  405  405  -    -    -",
+    },
+    "decisions:public_pdf": {
+        "GET": "200  200  200  200  200  200  200  200  -    -    -",
+        "POST": "405  405  405  405  405  405  405  405  -    -    -",
+    },
+    "decisions:publish": {
+        "GET": "LOG  405  405  405  405  405  405  405  -    -    -",
+        "POST": "LOG  302  403  2FA  2FA  403  2FA  403  403  403  403",
+    },
+    "decisions:resume": {
+        "GET": "LOG  405  405  405  405  405  405  405  -    -    -",
+        "POST": "LOG  302  403  2FA  2FA  403  2FA  403  403  403  403",
+    },
+    "decisions:return": {
+        "GET": "LOG  403  403  2FA  2FA  403  2FA  403  200  403  403",
+        "POST": "LOG  403  403  2FA  2FA  403  2FA  403  200  403  403",
+    },
+    "decisions:sections": {
+        "GET": "LOG  200  403  403  403  403  403  403  -    -    -",
+        "POST": "LOG  200  403  403  403  403  403  403  -    -    -",
+    },
+    "decisions:sign": {
+        "GET": "LOG  403  403  2FA  2FA  403  2FA  403  403  200  403",
+        "POST": "LOG  403  403  2FA  2FA  403  2FA  403  403  200  403",
+    },
+    "decisions:submit": {
+        "GET": "LOG  405  405  405  405  405  405  405  -    -    -",
+        "POST": "LOG  302  403  2FA  2FA  403  2FA  403  403  403  403",
+    },
+    "decisions:withdraw": {
+        "GET": "LOG  200  403  2FA  2FA  403  2FA  403  403  403  403",
+        "POST": "LOG  200  403  2FA  2FA  403  2FA  403  403  403  403",
+    },
+    "decisions:withhold": {
+        "GET": "LOG  405  405  405  405  405  405  405  -    -    -",
+        "POST": "LOG  302  403  2FA  2FA  403  2FA  403  403  403  403",
+    },
+    "login": {
+        "GET": "200  302  302  2FA  2FA  302  2FA  302  302  302  302",
+        "POST": "200  302  302  2FA  2FA  302  2FA  302  302  302  302",
+    },
+    "logout": {
+        "GET": "LOG  405  405  405  405  405  405  405  -    -    -",
+        "POST": "LOG  LOG  LOG  LOG  LOG  LOG  LOG  LOG  -    -    -",
+    },
+    "organisation": {
+        "GET": "LOG  403  403  403  403  403  200  403  -    -    -",
+        "POST": "LOG  403  403  403  403  403  200  403  -    -    -",
+    },
+    "toolkit:action_create": {
+        "GET": "LOG  200  403  403  403  403  403  403  -    -    -",
+        "POST": "LOG  200  403  403  403  403  403  403  -    -    -",
+    },
+    "toolkit:action_detail": {
+        "GET": "LOG  200  200  200  200  200  200  403  -    -    -",
+        "POST": "LOG  405  405  405  405  405  405  405  -    -    -",
+    },
+    "toolkit:action_edit": {
+        "GET": "LOG  200  403  403  403  403  403  403  -    -    -",
+        "POST": "LOG  200  403  403  403  403  403  403  -    -    -",
+    },
+    "toolkit:action_list": {
+        "GET": "LOG  200  200  200  200  200  200  403  -    -    -",
+        "POST": "LOG  405  405  405  405  405  405  405  -    -    -",
+    },
+    "toolkit:assessment_edit": {
+        "GET": "LOG  200  403  403  403  403  403  403  -    -    -",
+        "POST": "LOG  200  403  403  403  403  403  403  -    -    -",
+    },
+    "toolkit:audit_pack": {
+        "GET": "LOG  405  405  405  405  405  405  405  -    -    -",
+        "POST": "LOG  302  302  302  302  302  302  403  -    -    -",
+    },
+    "toolkit:dashboard": {
+        "GET": "LOG  200  200  200  200  200  200  403  -    -    -",
+        "POST": "LOG  405  405  405  405  405  405  405  -    -    -",
+    },
+    "toolkit:evidence_create": {
+        "GET": "LOG  200  403  403  403  403  403  403  -    -    -",
+        "POST": "LOG  200  403  403  403  403  403  403  -    -    -",
+    },
+    "toolkit:evidence_detail": {
+        "GET": "LOG  200  200  200  200  200  200  403  -    -    -",
+        "POST": "LOG  405  405  405  405  405  405  405  -    -    -",
+    },
+    "toolkit:evidence_download": {
+        "GET": "LOG  200  200  200  200  200  200  403  -    -    -",
+        "POST": "LOG  405  405  405  405  405  405  405  -    -    -",
+    },
+    "toolkit:evidence_edit": {
+        "GET": "LOG  200  403  403  403  403  403  403  -    -    -",
+        "POST": "LOG  200  403  403  403  403  403  403  -    -    -",
+    },
+    "toolkit:evidence_list": {
+        "GET": "LOG  200  200  200  200  200  200  403  -    -    -",
+        "POST": "LOG  405  405  405  405  405  405  405  -    -    -",
+    },
+    "toolkit:export_detail": {
+        "GET": "LOG  404  404  404  404  200  404  403  -    -    -",
+        "POST": "LOG  405  405  405  405  405  405  405  -    -    -",
+    },
+    "toolkit:export_download": {
+        "GET": "LOG  404  404  404  404  200  404  403  -    -    -",
+        "POST": "LOG  405  405  405  405  405  405  405  -    -    -",
+    },
+    "toolkit:guidance_create": {
+        "GET": "LOG  200  403  200  403  403  403  403  -    -    -",
+        "POST": "LOG  200  403  200  403  403  403  403  -    -    -",
+    },
+    "toolkit:period_detail": {
+        "GET": "LOG  200  200  200  200  200  200  403  -    -    -",
+        "POST": "LOG  405  405  405  405  405  405  405  -    -    -",
+    },
+    "toolkit:period_export": {
+        "GET": "LOG  200  200  200  200  200  200  403  -    -    -",
+        "POST": "LOG  405  405  405  405  405  405  405  -    -    -",
+    },
+    "toolkit:period_list": {
+        "GET": "LOG  200  200  200  200  200  200  403  -    -    -",
+        "POST": "LOG  405  405  405  405  405  405  405  -    -    -",
+    },
+    "toolkit:period_pdf": {
+        "GET": "LOG  200  200  200  200  200  200  403  -    -    -",
+        "POST": "LOG  405  405  405  405  405  405  405  -    -    -",
+    },
+    "toolkit:period_reconfirm": {
+        "GET": "LOG  405  405  405  405  405  405  405  -    -    -",
+        "POST": "LOG  302  403  403  403  403  403  403  -    -    -",
+    },
+    "toolkit:period_start": {
+        "GET": "LOG  200  403  403  403  403  403  403  -    -    -",
+        "POST": "LOG  200  403  403  403  403  403  403  -    -    -",
+    },
+    "toolkit:section_detail": {
+        "GET": "LOG  200  200  200  200  200  200  403  -    -    -",
+        "POST": "LOG  405  405  405  405  405  405  405  -    -    -",
+    },
+    "toolkit:section_list": {
+        "GET": "LOG  200  200  200  200  200  200  403  -    -    -",
+        "POST": "LOG  405  405  405  405  405  405  405  -    -    -",
+    },
+}
+
+
+def pattern_names() -> list[str]:
+    """Every named URL pattern of the project, recursing into includes."""
+
+    def walk(resolver, namespace):
+        for item in resolver.url_patterns:
+            if isinstance(item, URLResolver):
+                inner = ":".join(part for part in (namespace, item.namespace) if part)
+                yield from walk(item, inner)
+            elif isinstance(item, URLPattern):
+                yield f"{namespace}:{item.name}" if namespace else str(item.name)
+
+    names = []
+    for name in walk(get_resolver(), ""):
+        if name.startswith("admin:") and name not in ADMIN_COVERED:
+            continue
+        names.append(name)
+    return sorted(set(names))
+
+
+def test_every_pattern_is_named_and_in_the_matrix():
+    names = pattern_names()
+    assert "None" not in names and not any(n.endswith(":None") for n in names)
+    if not os.environ.get("MATRIX_DUMP"):
+        assert sorted(MATRIX) == names, "add a MATRIX row for each new URL"
+
+
+# --- The records the URLs name ----------------------------------------------------------------
+
+
+class World:
+    """The visitors and the records URL arguments point at, built once for the module."""
+
+    def __init__(self, personas):
+        self.personas = personas
+        self.period = self._period()
+        self.decisions = {state: self._decision(state) for state in (*STEPS, "deferred")}
+        self.evidence = self._evidence()
+        self.action = self._action()
+        self.export_job = self._export_job()
+        for role in VERIFIED:
+            confirmed_device(personas[role])
+        self.clients = self._clients()
+
+    def decision(self, state: str):
+        return self.decisions[state]
+
+    def _period(self):
+        call_command("seed_toolkit", verbosity=0, stdout=io.StringIO())
+        today = timezone.localdate()
+        year = today.year if today.month >= 4 else today.year - 1
+        return review_period_create(
+            actor=self.personas["officer"],
+            label=f"{year}/{str(year + 1)[-2:]}",
+            start_date=date(year, 4, 1),
+            end_date=date(year + 1, 3, 31),
+            edition=ToolkitEdition.objects.get(code="2024"),
+        )
+
+    def _decision(self, state: str):
+        decision = make_draft(self.personas, title=f"Decision {state}")
+        complete_sections(decision, actor=self.personas["officer"])
+        upload, info = pdf_upload()
+        decision_services.appendix_add(
+            actor=self.personas["officer"],
+            decision=decision,
+            title="Appendix A",
+            upload=upload,
+            upload_info=info,
+        )
+        if state != "deferred":
+            return advance(decision, self.personas, state)
+        advance(decision, self.personas, "awaiting_signature")
+        decision_services.decision_defer(
+            actor=self.personas["commissioner"], decision=decision, reason="More data."
+        )
+        decision.refresh_from_db()
+        return decision
+
+    def _evidence(self):
+        file = upload("board-minutes.pdf", pdf_bytes())
+        return toolkit_services.evidence_create(
+            actor=self.personas["officer"],
+            title="Partnership board minutes",
+            kind="minutes",
+            effective_date=self.period.start_date,
+            review_by=self.period.end_date,
+            sections=[self.section],
+            upload=file,
+            upload_info=validate_upload(file),
+        )
+
+    @property
+    def section(self):
+        return Section.objects.get(edition=self.period.edition, number=1)
+
+    def _action(self):
+        return toolkit_services.action_create(
+            actor=self.personas["officer"],
+            period=self.period,
+            title="Refresh the board's terms of reference",
+            section=self.section,
+            owner=self.personas["officer"],
+            due_date=self.period.end_date,
+        )
+
+    def _export_job(self):
+        """A finished audit pack, asked for by the auditor (others get 404: not theirs)."""
+        job = ExportJob.objects.create(
+            kind=ExportJob.Kind.AUDIT_PACK,
+            period=self.period,
+            requested_by=self.personas["auditor"],
+            status=ExportJob.Status.READY,
+            filename="audit-pack.zip",
+        )
+        job.file.save("audit-pack.zip", ContentFile(b"PK\x05\x06" + b"\0" * 18))
+        return job
+
+    def _clients(self) -> dict[str, Client]:
+        """One client per visitor, signed in once (the verified ones with a confirmed code)."""
+        clients = {"anonymous": Client()}
+        for actor in ACTORS[1:]:
+            role, _, verified = actor.partition("+")
+            clients[actor] = Client()
+            if verified:
+                sign_in_verified(clients[actor], self.personas[role])
+            else:
+                clients[actor].force_login(self.personas[role])
+        return clients
+
+
+class _Undo(Exception):
+    pass
+
+
+@pytest.fixture(scope="module")
+def world(django_db_setup, django_db_blocker, tmp_path_factory):
+    """Built once in a transaction that is rolled back when the module ends; each test (and
+    each request in it) runs in a savepoint inside it."""
+    media = tmp_path_factory.mktemp("matrix-media")
+    fast = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    with (
+        django_db_blocker.unblock(),
+        override_settings(MEDIA_ROOT=media, PASSWORD_HASHERS=fast),
+    ):
+        try:
+            with transaction.atomic():
+                get_organisation()
+                personas = {
+                    name: _make_user(get_user_model(), username, role)
+                    for name, username, role in PERSONAS
+                }
+                personas["administrator"].is_staff = True
+                personas["administrator"].save()
+                yield World(personas)
+                raise _Undo
+        except _Undo:
+            pass
+
+
+@pytest.fixture(autouse=True)
+def _isolated(world, settings):
+    """Replaces tests/conftest.py's: the module's records keep their files in one folder."""
+    settings.MEDIA_ROOT = world.export_job.file.storage.location
+    cache.clear()
+
+
+def _ref(state):
+    return lambda world: {"reference": world.decision(state).reference}
+
+
+def _appendix(state):
+    def kwargs(world):
+        decision = world.decision(state)
+        return {
+            "reference": decision.reference,
+            "public_id": decision.appendices.get().public_id,
+        }
+
+    return kwargs
+
+
+# The URL arguments for each pattern with any.
+KWARGS = {
+    "audit:history": lambda w: {"key": "evidence", "identifier": str(w.evidence.public_id)},
+    "decisions:public_pdf": _ref("public"),
+    "decisions:public_detail": _ref("public"),
+    "decisions:public_appendix_download": _appendix("public"),
+    "decisions:pdf": _ref("draft"),
+    "decisions:detail": _ref("draft"),
+    "decisions:edit": _ref("draft"),
+    "decisions:sections": _ref("draft"),
+    "decisions:appendix_add": _ref("draft"),
+    "decisions:appendix_remove": _appendix("draft"),
+    "decisions:appendix_download": _appendix("draft"),
+    "decisions:submit": _ref("draft"),
+    "decisions:withdraw": _ref("draft"),
+    "decisions:comment_treasurer": _ref("consultation"),
+    "decisions:comment_chief_executive": _ref("consultation"),
+    "decisions:approve": _ref("awaiting_approval"),
+    "decisions:return": _ref("awaiting_approval"),
+    "decisions:sign": _ref("awaiting_signature"),
+    "decisions:defer": _ref("awaiting_signature"),
+    "decisions:publish": _ref("signed"),
+    "decisions:withhold": _ref("signed"),
+    "decisions:resume": _ref("deferred"),
+    "decisions:annual_review_submit": lambda w: {"year": w.period.year},
+    "toolkit:section_detail": lambda w: {"number": 1},
+    "toolkit:assessment_edit": lambda w: {"number": 1},
+    "toolkit:evidence_detail": lambda w: {"public_id": w.evidence.public_id},
+    "toolkit:evidence_edit": lambda w: {"public_id": w.evidence.public_id},
+    "toolkit:evidence_download": lambda w: {"public_id": w.evidence.public_id},
+    "toolkit:action_detail": lambda w: {"public_id": w.action.public_id},
+    "toolkit:action_edit": lambda w: {"public_id": w.action.public_id},
+    "toolkit:period_detail": lambda w: {"year": w.period.year},
+    "toolkit:period_reconfirm": lambda w: {"year": w.period.year},
+    "toolkit:period_pdf": lambda w: {"year": w.period.year},
+    "toolkit:period_export": lambda w: {
+        "year": w.period.year,
+        "register": "evidence",
+        "fmt": "csv",
+    },
+    "toolkit:audit_pack": lambda w: {"year": w.period.year},
+    "toolkit:export_detail": lambda w: {"public_id": w.export_job.public_id},
+    "toolkit:export_download": lambda w: {"public_id": w.export_job.public_id},
+}
+# --- Checking one request ---------------------------------------------------------------------
+
+
+def _counted_tables() -> list[str]:
+    """Every table of every model (records, history, users, devices, tasks), except the
+    session and lockout tables, which a request may rightly write."""
+    skip = {"sessions", "axes"}
+    return sorted(
+        model._meta.db_table
+        for model in apps.get_models()
+        if model._meta.app_label not in skip and model._meta.managed
+    )
+
+
+def _row_counts(tables: list[str]) -> dict[str, int]:
+    quote = connection.ops.quote_name
+    # Table names from the models, quoted: nothing here comes from a request.
+    counts = ", ".join(f"(SELECT COUNT(*) FROM {quote(t)})" for t in tables)  # noqa: S608
+    sql = f"SELECT {counts}"  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+        return dict(zip(tables, cursor.fetchone(), strict=True))
+
+
+def _outcome(response) -> str:
+    if response.status_code in (301, 302):
+        location = response["Location"]
+        if location.startswith(reverse("login")):
+            return "LOG"
+        if location.startswith(("/accounts/two-factor/verify/", "/accounts/two-factor/set-up/")):
+            return "2FA"
+        return "302"
+    return str(response.status_code)
+
+
+@pytest.fixture
+def stub_pdfs(monkeypatch):
+    """The matrix checks who gets a PDF, not how it looks (tests/test_pdf_accessibility.py
+    does): skip WeasyPrint, keep the template rendering."""
+    monkeypatch.setattr(
+        "prevent_compliance.pdf.html_to_pdf", lambda html: b"%PDF-1.7 " + html.encode()[:64]
+    )
+
+
+@pytest.mark.parametrize("name", pattern_names())
+def test_permission_matrix(name, world, db, stub_pdfs):
+    clients = world.clients
+    url = reverse(name, kwargs=KWARGS[name](world) if name in KWARGS else None)
+    tables = _counted_tables()
+    observed, problems = {}, []
+    for method in ("GET", "POST"):
+        row = {}
+        for actor in ACTORS:
+            role, _, verified = actor.partition("+")
+            if verified and row[role] != "2FA":
+                # A code confirmed in the session matters only where it was asked for.
+                row[actor] = "-"
+                continue
+            client = clients[actor]
+            cookies = copy.deepcopy(client.cookies)  # signing out must not last
+            before = _row_counts(tables)
+            try:
+                with transaction.atomic():
+                    response = client.generic(method, url)
+                    after = _row_counts(tables)
+                    raise _Undo
+            except _Undo:
+                pass
+            client.cookies = cookies
+            outcome = row[actor] = _outcome(response)
+            writes = not (method == "POST" and outcome in ("200", "302"))
+            changed = {
+                t: (before[t], after[t])
+                for t in tables
+                if before[t] != after[t] and t not in MAY_WRITE.get(name, ())
+            }
+            if writes and changed:
+                problems.append(f"{method} as {actor} ({outcome}) changed rows: {changed}")
+            if method == "POST" and outcome == "200" and changed:
+                problems.append(f"POST as {actor} with empty data changed rows: {changed}")
+        observed[method] = " ".join(f"{o:<4}" for o in row.values()).rstrip()
+    if dump := os.environ.get("MATRIX_DUMP"):
+        with open(dump, "a") as out:
+            out.write(f'    "{name}": {{\n        "GET": "{observed["GET"]}",\n')
+            out.write(f'        "POST": "{observed["POST"]}",\n    }},\n')
+        assert not problems, "\n".join(problems)
+        return
+    for method in ("GET", "POST"):
+        got, want = observed[method].split(), MATRIX[name][method].split()
+        if got != want:
+            diffs = [
+                f"{actor}: expected {w}, got {g}"
+                for actor, g, w in zip(ACTORS, got, want, strict=True)
+                if g != w
+            ]
+            problems.append(f"{method} {url}: " + "; ".join(diffs))
+    assert not problems, "\n".join(problems)
+
+
+# --- CSRF ---------------------------------------------------------------------------------------
+
+
+def test_csrf_is_enforced_on_a_post(world, db):
+    """The matrix's clients skip CSRF checks; a POST without the form's token is refused."""
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(world.personas["officer"])
+    tables = _counted_tables()
+    before = _row_counts(tables)
+    data = {"title": "Forged", "summary": "Made on another site.", "lead_officer": "Mallory"}
+    response = client.post(reverse("decisions:create"), data)
+    assert response.status_code == 403
+    assert _row_counts(tables) == before
+
+    # With the token the form page gives, the same POST reaches the form (an error: no date).
+    client.get(reverse("decisions:create"))
+    data["csrfmiddlewaretoken"] = client.cookies["csrftoken"].value
+    response = client.post(reverse("decisions:create"), data)
+    assert response.status_code == 200
+    assert "There is a problem" in response.content.decode()
+
+
+def test_sign_in_post_without_token_is_refused(world, db):
+    client = Client(enforce_csrf_checks=True)
+    response = client.post(reverse("login"), {"username": "officer", "password": PASSWORD})
+    assert response.status_code == 403
+    assert "_auth_user_id" not in client.session
