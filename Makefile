@@ -56,5 +56,8 @@ demo: migrate
 	$(BIN)/python manage.py seed_toolkit
 	$(BIN)/python manage.py load_demo
 
+bench: install static  ## Build factor 1 and 10 data sets, measure pages, PDF and load; write BENCHMARKS.md
+	$(BIN)/python bench/run.py
+
 clean:
 	rm -rf $(VENV) static/node_modules static/dist
