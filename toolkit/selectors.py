@@ -1,6 +1,7 @@
 """Reads shared by toolkit pages, with their joins done up front."""
 
-from django.db.models import Count, F, Prefetch, Q
+from django.db.models import Count, F, IntegerField, OuterRef, Prefetch, Subquery, Window
+from django.db.models.functions import Coalesce
 from django.http import Http404
 
 from .models import (
@@ -29,20 +30,35 @@ def current_edition_sections(period: ReviewPeriod | None):
 
 def section_overview(period: ReviewPeriod | None):
     """Each section with its assessment in the period and counts of its records."""
-    evidence_in_period = Q(evidence__periods=period) if period else Q()
+    # Correlated subqueries, one per count: counting over two joins at once multiplies the
+    # rows (evidence x actions) and grows with the square of the data.
+    evidence = Evidence.sections.through.objects.filter(section_id=OuterRef("pk"))
+    if period:
+        evidence = evidence.filter(evidence__periods=period)
+    live_actions = Action.objects.filter(
+        section_id=OuterRef("pk"),
+        status__in=[Action.Status.OPEN, Action.Status.IN_PROGRESS],
+        periods=period,
+    )
     sections = current_edition_sections(period).annotate(
-        evidence_count=Count("evidence", filter=evidence_in_period, distinct=True),
-        live_action_count=Count(
-            "actions",
-            filter=Q(actions__status__in=[Action.Status.OPEN, Action.Status.IN_PROGRESS])
-            & Q(actions__periods=period),
-            distinct=True,
-        ),
+        evidence_count=_count(evidence, "evidence_id"),
+        live_action_count=_count(live_actions, "pk"),
     )
     assessments = {}
     if period:
         assessments = {a.section_id: a for a in SectionAssessment.objects.filter(period=period)}
     return [(section, assessments.get(section.pk)) for section in sections]
+
+
+def _count(queryset, column: str):
+    """COUNT(DISTINCT column) of a queryset correlated on section_id, as an annotation."""
+    counted = (
+        queryset.order_by()
+        .values("section_id")
+        .annotate(_n=Count(column, distinct=True))
+        .values("_n")
+    )
+    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
 
 
 def get_section(number: int, period: ReviewPeriod | None) -> Section:
@@ -95,8 +111,6 @@ def rating_history(
 
 
 def first_and_count(queryset, limit: int) -> tuple[list, int]:
-    """Up to ``limit`` rows and the total, with one query when there are no more than that."""
-    rows = list(queryset[: limit + 1])
-    if len(rows) <= limit:
-        return rows, len(rows)
-    return rows[:limit], queryset.count()
+    """Up to ``limit`` rows and the total, in one query (the total is a window count)."""
+    rows = list(queryset.annotate(_total=Window(Count("pk")))[:limit])
+    return rows, (rows[0]._total if rows else 0)

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db.models import Count, Window
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -14,6 +15,7 @@ from .forms import ActionFilter, ActionForm, AssessmentForm, EvidenceForm
 from .models import Action, Evidence, SectionAssessment
 
 PAGE_SIZE = 25
+SECTION_ACTIONS = 25
 
 
 def _require(user, perm: str, obj=None) -> None:
@@ -99,8 +101,14 @@ def section_detail(request, number: int):
     section = selectors.get_section(number, period)
     assessment = (
         SectionAssessment.objects.filter(period=period, section=section)
-        .select_related("assessed_by")
+        .select_related("assessed_by", "period", "section")
         .first()
+    )
+    # The first actions and their total in one query (a window count), however many there are.
+    actions = list(
+        selectors.action_list()
+        .filter(section=section, periods=period)
+        .annotate(total=Window(Count("pk")))[:SECTION_ACTIONS]
     )
     return render(
         request,
@@ -110,7 +118,8 @@ def section_detail(request, number: int):
             "section": section,
             "assessment": assessment,
             "evidence_page": _page(request, selectors.section_evidence(section, period)),
-            "actions": selectors.action_list().filter(section=section, periods=period),
+            "actions": actions,
+            "actions_total": actions[0].total if actions else 0,
             "can_edit": request.user.has_perm("toolkit.change_sectionassessment", assessment),
             "today": timezone.localdate(),
         },
