@@ -111,6 +111,7 @@ class Unit:
     number: int
     rng: random.Random
     users: dict[Role, list] = field(default_factory=dict)
+    sizes: dict[str, int] = field(default_factory=lambda: dict(PER_UNIT))
 
     def pick(self, role: Role):
         return self.rng.choice(self.users[role])
@@ -263,7 +264,7 @@ EVIDENCE_KINDS = [k for k, _ in Evidence.Kind.choices if k != "web_page"]
 
 
 def _evidence(unit: Unit, periods, sections, criteria, progress: Progress) -> None:
-    per_period = PER_UNIT["evidence"] // len(periods)
+    per_period = unit.sizes["evidence"] // len(periods)
     today = timezone.localdate()
     rng = unit.rng
     officers = unit.users[Role.OFFICER]
@@ -341,7 +342,7 @@ def _evidence(unit: Unit, periods, sections, criteria, progress: Progress) -> No
 
 
 def _actions(unit: Unit, periods, sections, criteria, progress: Progress) -> None:
-    per_period = PER_UNIT["actions"] // len(periods)
+    per_period = unit.sizes["actions"] // len(periods)
     rng = unit.rng
     today = timezone.localdate()
     officers = unit.users[Role.OFFICER]
@@ -480,7 +481,7 @@ def _service_decision(unit: Unit, sections) -> None:
 
 
 def _decisions(unit: Unit, periods, sections, progress: Progress) -> None:
-    per_year = PER_UNIT["decisions"] // len(periods)
+    per_year = unit.sizes["decisions"] // len(periods)
     rng = unit.rng
     now = timezone.now()
     officers = unit.users[Role.OFFICER]
@@ -623,8 +624,11 @@ def _decisions(unit: Unit, periods, sections, progress: Progress) -> None:
 # --- Entry point ----------------------------------------------------------------------------
 
 
-def generate(factor: int, *, stream=None) -> dict[str, int]:
-    """Grow the scale data to ``factor`` units; returns the counts of what now exists."""
+def generate(factor: int, *, stream=None, sizes: dict[str, int] | None = None) -> dict[str, int]:
+    """Grow the scale data to ``factor`` units; returns the counts of what now exists.
+
+    ``sizes`` (tests only) shrinks a unit's evidence, actions and decisions.
+    """
     if factor < 1:
         raise ValueError("The factor must be 1 or more.")
     present = units_present()
@@ -643,6 +647,7 @@ def generate(factor: int, *, stream=None) -> dict[str, int]:
     password_hash = make_password(settings.DEMO_PASSWORD)
     for number in new_units:
         unit = Unit(number=number, rng=random.Random(number))  # noqa: S311 (not security)
+        unit.sizes.update(sizes or {})
         with transaction.atomic():
             _make_users(unit, password_hash)
             if number == 1:
