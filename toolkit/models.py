@@ -338,7 +338,11 @@ class Evidence(models.Model):
     class Meta:
         ordering = ["-effective_date", "title"]
         verbose_name_plural = "evidence"
-        indexes = [models.Index(fields=["review_by"], name="toolkit_evidence_review_by")]
+        indexes = [
+            models.Index(fields=["review_by"], name="toolkit_evidence_review_by"),
+            # The evidence list's order, so a page is read from the index, not sorted.
+            models.Index(fields=["-effective_date", "title"], name="toolkit_evidence_list_order"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=(Q(file="") & ~Q(url="")) | (~Q(file="") & Q(url="")),
@@ -438,6 +442,9 @@ class Action(models.Model):
         ordering = ["due_date", "title"]
         indexes = [
             models.Index(fields=["status", "due_date"], name="toolkit_action_status_due"),
+            # The action plan's order, so a page is read from the index, not sorted.
+            models.Index(fields=["due_date", "title"], name="toolkit_action_plan_order"),
+            models.Index(fields=["section", "due_date"], name="toolkit_action_section_due"),
         ]
         constraints = [
             models.CheckConstraint(
