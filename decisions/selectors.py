@@ -1,5 +1,6 @@
 """Reads shared by the decision pages, with their joins done up front."""
 
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
@@ -66,9 +67,18 @@ def public_decisions(*, year: int | None = None, query: str = "") -> QuerySet[De
     return queryset.order_by("-decision_date", "-reference")
 
 
+PUBLIC_YEARS_CACHE_KEY = "public-decision-years"
+
+
 def public_years() -> list[int]:
-    dates = Decision.objects.public().dates("decision_date", "year", order="DESC")
-    return [d.year for d in dates]
+    """The years the public log can be filtered by, cached for a few minutes: reading them
+    scans every public record, and they change once a year."""
+    years = cache.get(PUBLIC_YEARS_CACHE_KEY)
+    if years is None:
+        dates = Decision.objects.public().dates("decision_date", "year", order="DESC")
+        years = [d.year for d in dates]
+        cache.set(PUBLIC_YEARS_CACHE_KEY, years, 300)
+    return years
 
 
 def get_public_decision(reference: str) -> Decision:

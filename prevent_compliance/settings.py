@@ -170,6 +170,11 @@ if STORAGE_BACKEND == "s3":
 elif STORAGE_BACKEND != "filesystem":
     raise ImproperlyConfigured("STORAGE_BACKEND must be 'filesystem' or 's3'.")
 
+# The organisation profile is cached (prevent_compliance.models.get_organisation). One process
+# needs nothing more; several app servers share a cache so a change shows everywhere at once,
+# e.g. CACHE_URL=dbcache://prevent_cache (after manage.py createcachetable) or a Redis URL.
+CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
+
 # Uploaded files are never served from MEDIA_URL: downloads go through permission-checked views.
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
 UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", default=25 * 1024 * 1024)
