@@ -60,6 +60,14 @@ class SignInForm(AuthenticationForm):
             Field("password", css_class="govuk-input govuk-!-width-one-half"),
         )
 
+    def clean_username(self):
+        username = self.cleaned_data["username"]
+        # No account has a longer name. Refused here, it never reaches authenticate() and
+        # django-axes, whose attempt log holds 255 characters (PostgreSQL would fail).
+        if len(username) > (self.username_field.max_length or 150):
+            raise ValidationError(self.error_messages["invalid_login"], code="invalid_login")
+        return username
+
 
 class OrganisationProfileForm(forms.ModelForm):
     """The Administrator's settings for the office: names, reference scheme, marking."""

@@ -15,6 +15,7 @@ from datetime import date, datetime
 from django.utils import timezone
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
@@ -195,6 +196,9 @@ def xlsx_bytes(item: Register, period: ReviewPeriod) -> bytes:
             value = _cell(column, record)
             if column.kind == "text" and isinstance(value, str):
                 value = _csv_text(value)
+            if isinstance(value, str):
+                # XLSX cannot hold most control characters; openpyxl would refuse the cell.
+                value = ILLEGAL_CHARACTERS_RE.sub("", value)
             row.append(value)
         sheet.append(row)
     buffer = io.BytesIO()
