@@ -601,6 +601,10 @@ def stub_pdfs(monkeypatch):
 
 @pytest.mark.parametrize("name", pattern_names())
 def test_permission_matrix(name, world, db, stub_pdfs):
+    assert name in MATRIX or os.environ.get("MATRIX_DUMP"), (
+        f"{name} has no MATRIX row: decide who may use it (MATRIX_DUMP=<file> shows what "
+        "happens now) and add the row"
+    )
     clients = world.clients
     url = reverse(name, kwargs=KWARGS[name](world) if name in KWARGS else None)
     tables = _counted_tables()
