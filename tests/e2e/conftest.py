@@ -63,6 +63,7 @@ class Journey:
         self.base = live_server.url
         self.name = name
         self.step = 0
+        self.checked: set[tuple[str, str]] = set()
         from axe_playwright_python.sync_playwright import Axe
 
         self.axe = Axe()
@@ -84,7 +85,22 @@ class Journey:
         return self.check()
 
     def check(self):
-        """Assert no WCAG 2.2 A/AA violation and save a screenshot of the current page."""
+        """Assert no WCAG 2.2 A/AA violation and save a screenshot of the current page.
+
+        A page seen before in this journey, at the same address with the same text and
+        form fields (the sign-in page, for each person), is not checked again.
+        """
+        seen = (
+            self.page.url.split("?")[0],
+            self.page.evaluate(
+                "document.body.innerText + [...document.querySelectorAll('input,select,"
+                "textarea,button')].map(e => e.outerHTML.replace(/value=\"[^\"]*\"/, ''))"
+                ".join()"
+            ),
+        )
+        if seen in self.checked:
+            return self.page
+        self.checked.add(seen)
         self.step += 1
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         slug = re.sub(r"[^a-z0-9]+", "-", self.page.title().lower()).strip("-")[:60]
