@@ -425,6 +425,7 @@ def machine() -> dict:
         "django": get_version(),
         "database": f"{connection.vendor} {version}",
         "platform": platform.platform(),
+        "load": " / ".join(f"{x:.1f}" for x in os.getloadavg()),
     }
 
 
@@ -531,6 +532,8 @@ def write_markdown(table: str, info: dict, db_label: str) -> None:
         f"- Machine: {info['nproc']} CPUs (nproc), {info['memory']} memory, {info['platform']}",
         f"- Python {info['python']}, Django {info['django']}",
         f"- Database: {db_label}, {info['database']}",
+        f"- Load average at the end (1/5/15 min): {info['load']} — timings on a shared machine "
+        "vary with what else runs; the ratios compare figures taken minutes apart.",
         "",
         table,
         "",
