@@ -11,7 +11,7 @@ import uuid
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
@@ -185,6 +185,13 @@ class Decision(models.Model):
         ordering = ["-decision_date", "-created_at"]
         indexes = [
             models.Index(fields=["status", "decision_date"], name="decisions_status_date"),
+            # The public log lists only published and withheld records, newest first.
+            models.Index(
+                F("decision_date").desc(),
+                F("reference").desc(),
+                condition=Q(status__in=["published", "withheld"]),
+                name="decisions_public_log_order",
+            ),
         ]
         constraints = [
             models.UniqueConstraint(
