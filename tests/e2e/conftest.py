@@ -10,6 +10,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import Error as PlaywrightError
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
@@ -90,6 +91,20 @@ class Journey:
         A page seen before in this journey, at the same address with the same text and
         form fields (the sign-in page, for each person), is not checked again.
         """
+        # A click that submits a form may still be navigating when the caller's
+        # wait_for_load_state() returns (the old page was already loaded): retry once the
+        # new page has loaded rather than fail on "Execution context was destroyed".
+        for attempt in range(3):
+            try:
+                return self._check()
+            except PlaywrightError as exc:
+                if "context was destroyed" not in str(exc) or attempt == 2:
+                    raise
+                self.page.wait_for_load_state("load")
+        return self.page
+
+    def _check(self):
+        self.page.wait_for_load_state("load")
         seen = (
             self.page.url.split("?")[0],
             self.page.evaluate(

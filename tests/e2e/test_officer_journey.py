@@ -30,8 +30,8 @@ def test_officer_records_evidence_raises_action_and_rates_section(
     page.locator("#id_effective_date_1").fill("4")
     page.locator("#id_effective_date_2").fill(str(period.start_date.year))
     page.get_by_label("1. Multi-agency partnership group").check()
-    page.get_by_role("button", name="Save evidence").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Save evidence").click()
     j.check()
     assert page.get_by_role("heading", name="Board terms of reference 2026").is_visible()
     evidence = Evidence.objects.get(title="Board terms of reference 2026")
@@ -47,8 +47,8 @@ def test_officer_records_evidence_raises_action_and_rates_section(
     page.locator("#id_due_date_1").fill(str(due.month))
     page.locator("#id_due_date_2").fill(str(due.year))
     page.get_by_label("Title", exact=True).focus()
-    page.keyboard.press("Enter")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
     j.check()
     action = Action.objects.get(title="Review the board's membership")
     assert action.section.number == 1 and action.owner == officer
@@ -56,13 +56,13 @@ def test_officer_records_evidence_raises_action_and_rates_section(
     # A rating, with an error first: "Partly met" needs a narrative.
     j.goto("/toolkit/1/assessment/")
     page.get_by_label("Partly met").check()
-    page.get_by_role("button", name="Save rating").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Save rating").click()
     j.check()
     assert page.get_by_text("There is a problem").is_visible()
     page.get_by_label("Narrative").fill("Terms of reference agreed; membership review is open.")
-    page.get_by_role("button", name="Save rating").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Save rating").click()
     j.check()
     assessment = SectionAssessment.objects.get(period=period, section__number=1)
     assert assessment.rating == "partly_met" and assessment.assessed_by == officer
