@@ -10,7 +10,7 @@ export DEBUG ?= on
 
 STATIC_SOURCES := static/package.json static/package-lock.json static/build.mjs $(wildcard static/src/*.scss static/src/*.svg static/src/js/*.js static/src/pdf/*.css)
 
-.PHONY: run test lint format bench system-packages install static migrate demo clean
+.PHONY: run test smoke lint format bench system-packages browser-packages install static migrate demo clean
 
 run: install static migrate demo  ## Install, build, migrate, load demo data and serve on 127.0.0.1:8000
 	@echo "Serving on http://$(HOST)/ with the background task worker (Ctrl+C stops both)"
@@ -18,8 +18,20 @@ run: install static migrate demo  ## Install, build, migrate, load demo data and
 	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/python manage.py runserver $(HOST)
 
-test: install static  ## Run the whole test suite (SQLite unless DATABASE_URL says otherwise)
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+# As root, `make test` installs chromium for the browser journeys too; otherwise it ends by
+# naming the journeys it skipped and the command that installs chromium.
+test: browser-packages install static  ## Run the whole test suite (SQLite unless DATABASE_URL says otherwise)
+	@echo "$(BIN)/python -m pytest $(PYTEST_ARGS)"; status=0; \
+	$(BIN)/python -m pytest $(PYTEST_ARGS) || status=$$?; \
+	if ! command -v chromium >/dev/null && ! command -v chromium-browser >/dev/null; then \
+	  echo; echo "Skipped: these browser journeys need chromium, which is not installed:"; \
+	  $(BIN)/python -m pytest -p no:xdist --collect-only -q tests/e2e 2>/dev/null \
+	    | grep '::' | sed 's/^/  /'; \
+	  echo "Install it with: sudo apt-get install chromium   (then run make test again)"; \
+	fi; exit $$status
+
+smoke: browser-packages install static  ## Boot the production configuration (gunicorn, db_worker, PostgreSQL) and drive a browser through it
+	.ci/smoke
 
 lint: install
 	$(BIN)/ruff check .
@@ -32,6 +44,9 @@ format: install
 
 system-packages:  ## Debian packages for WeasyPrint, upload sniffing and PDF checks (root only)
 	@.ci/system-packages
+
+browser-packages:  ## The same, plus chromium for the browser journeys (root only; else a notice)
+	@.ci/system-packages --browser
 
 install: system-packages $(VENV)/.installed
 
