@@ -59,7 +59,7 @@ DECISION_LOG = exports.Register(
         exports.Column(
             "Toolkit sections", lambda d: ", ".join(str(s.number) for s in d.sections.all())
         ),
-        exports.Column("Content hash (SHA-256)", lambda d: d.content_hash, width=66),
+        exports.Column("Seal (HMAC-SHA256)", lambda d: d.content_hash, width=66),
     ],
     rows=_decision_log_rows,
 )

@@ -36,8 +36,36 @@ OPTIONAL_KEYS = (
     "toolkit_sections",
 )
 SECTION_KEYS = ("heading", "body", "withheld")
-_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _TEXT_LIMITS = {"title": 300, "lead_officer": 200, "signed_by": 200}
+# Fields of one line; the others (summary, comments, section bodies) may hold line breaks.
+_ONE_LINE = {"reference", "title", "lead_officer", "signed_by"}
+# NUL and the other control characters (PostgreSQL refuses NUL in text), except the tab and
+# line breaks of multi-line text; and lone surrogates, which are not Unicode text at all.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_BREAKS = re.compile(r"[\t\n\r]")
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+MAX_SECTIONS = 100
+MAX_SHOWN = 40
+
+
+def text_problem(value: str, *, one_line: bool = False) -> str | None:
+    """Why a text value cannot be stored as it is, or None."""
+    if _SURROGATE.search(value):
+        return "contains a lone surrogate (\\ud800-\\udfff escape), which is not valid text"
+    if match := _CONTROL.search(value):
+        return f"contains the control character U+{ord(match.group()):04X}, which is not allowed"
+    if one_line and _BREAKS.search(value):
+        return "must be on one line (no tab or line break)"
+    return None
+
+
+def shown(value) -> str:
+    """A value as it may be echoed in a problem: short, and escaped if it is not plain text."""
+    text = value if isinstance(value, str) else repr(value)
+    if text_problem(text, one_line=True) or len(text) > MAX_SHOWN:
+        return ascii(text[:MAX_SHOWN])[1:-1] + ("…" if len(text) > MAX_SHOWN else "")
+    return text
 
 
 @dataclass
@@ -65,7 +93,7 @@ class _Checker:
         self.position, self.record, self.problems = position, record, problems
         reference = record.get("reference") if isinstance(record, dict) else None
         self.where = f"record {position}" + (
-            f" ({reference})" if isinstance(reference, str) and reference else ""
+            f" ({shown(reference)})" if isinstance(reference, str) and reference else ""
         )
 
     def problem(self, key: str, message: str) -> None:
@@ -80,6 +108,9 @@ class _Checker:
         if not isinstance(value, str):
             self.problem(key, "must be text")
             return ""
+        if fault := text_problem(value, one_line=key in _ONE_LINE):
+            self.problem(key, fault)
+            return ""
         if required and not value.strip():
             self.problem(key, "must not be empty")
         limit = _TEXT_LIMITS.get(key)
@@ -87,13 +118,20 @@ class _Checker:
             self.problem(key, f"must be at most {limit} characters")
         return value
 
+    def listed(self, key: str) -> list | None:
+        """A list value (absent or null: empty); None, with a problem, for anything else."""
+        value = self.record.get(key)
+        if value is None:
+            return []
+        return value if isinstance(value, list) else None
+
     def date(self, key: str, *, required: bool = False, value=None) -> date | None:
         value = self.record.get(key) if value is None else value
         if value is None:
             if required:
                 self.problem(key, "is required")
             return None
-        if not isinstance(value, str) or not _ISO_DATE.match(value):
+        if not isinstance(value, str) or not _ISO_DATE.fullmatch(value):
             self.problem(key, "must be a date written YYYY-MM-DD")
             return None
         try:
@@ -119,6 +157,11 @@ def _check_approval(check: _Checker) -> dict:
         )
         return not_required
     approver = value["by"] if isinstance(value["by"], str) else ""
+    if fault := text_problem(approver, one_line=True):
+        check.problem("chief_officer_approval", f"'by' {fault}")
+        approver = ""
+    elif len(approver) > 200:
+        check.problem("chief_officer_approval", "'by' must be at most 200 characters")
     if not approver.strip():
         check.problem("chief_officer_approval", "'by' must name who approved")
     approved_on = check.date("chief_officer_approval", value=value["date"])
@@ -130,11 +173,11 @@ def _check_approval(check: _Checker) -> dict:
 
 
 def _check_exemptions(check: _Checker, confidentiality: str) -> list[str]:
-    codes = check.record.get("foi_exemptions") or []
-    if not isinstance(codes, list) or not all(isinstance(c, str) for c in codes):
+    codes = check.listed("foi_exemptions")
+    if codes is None or not all(isinstance(c, str) for c in codes):
         check.problem("foi_exemptions", 'must be a list of codes such as "s31"')
         return []
-    unknown = [c for c in codes if c not in FoiExemption.values]
+    unknown = [shown(c) for c in codes if c not in FoiExemption.values]
     if unknown:
         check.problem(
             "foi_exemptions",
@@ -155,9 +198,12 @@ def _check_exemptions(check: _Checker, confidentiality: str) -> list[str]:
 
 
 def _check_sections(check: _Checker) -> list[tuple[int, str, str, bool]]:
-    sections = check.record.get("sections") or []
-    if not isinstance(sections, list):
+    sections = check.listed("sections")
+    if sections is None:
         check.problem("sections", 'must be a list of {"heading", "body", "withheld"}')
+        return []
+    if len(sections) > MAX_SECTIONS:
+        check.problem("sections", f"at most {MAX_SECTIONS} sections")
         return []
     result = []
     for number, section in enumerate(sections, start=1):
@@ -167,13 +213,17 @@ def _check_sections(check: _Checker) -> list[tuple[int, str, str, bool]]:
             continue
         extra = set(section) - set(SECTION_KEYS)
         if extra:
-            check.problem(key, f"unknown key(s) {', '.join(sorted(extra))}")
+            check.problem(key, f"unknown key(s) {', '.join(shown(k) for k in sorted(extra))}")
         heading, body = section.get("heading"), section.get("body", "")
         withheld = section.get("withheld", False)
         if not isinstance(heading, str) or not heading.strip() or len(heading) > 200:
             check.problem(f"{key}.heading", "is required (text of at most 200 characters)")
+        elif fault := text_problem(heading, one_line=True):
+            check.problem(f"{key}.heading", fault)
         if not isinstance(body, str):
             check.problem(f"{key}.body", "must be text")
+        elif fault := text_problem(body):
+            check.problem(f"{key}.body", fault)
         if not isinstance(withheld, bool):
             check.problem(f"{key}.withheld", "must be true or false")
         result.append((number, heading, body, withheld is True))
@@ -181,17 +231,15 @@ def _check_sections(check: _Checker) -> list[tuple[int, str, str, bool]]:
 
 
 def _check_toolkit_sections(check: _Checker, by_number: dict[int, Section]) -> list[Section]:
-    numbers = check.record.get("toolkit_sections") or []
-    if not isinstance(numbers, list) or not all(
-        isinstance(n, int) and not isinstance(n, bool) for n in numbers
-    ):
+    numbers = check.listed("toolkit_sections")
+    if numbers is None or not all(isinstance(n, int) and not isinstance(n, bool) for n in numbers):
         check.problem("toolkit_sections", "must be a list of section numbers 1 to 8")
         return []
-    missing = [n for n in numbers if n not in by_number]
+    missing = [shown(n) for n in numbers if n not in by_number]
     if missing:
         check.problem(
             "toolkit_sections",
-            f"no toolkit section numbered {', '.join(map(str, missing))} "
+            f"no toolkit section numbered {', '.join(missing)} "
             "(load the toolkit with manage.py seed_toolkit)",
         )
     return [by_number[n] for n in dict.fromkeys(numbers) if n in by_number]
@@ -201,7 +249,9 @@ def _check_record(check: _Checker, by_number: dict[int, Section]) -> ImportRecor
     record = check.record
     unknown = set(record) - set(REQUIRED_KEYS) - set(OPTIONAL_KEYS)
     if unknown:
-        check.problem(", ".join(sorted(unknown)), "unknown key; see the documented format")
+        check.problem(
+            ", ".join(shown(k) for k in sorted(unknown)), "unknown key; see the documented format"
+        )
     reference = check.text("reference", required=True)
     if reference:
         try:
@@ -209,12 +259,17 @@ def _check_record(check: _Checker, by_number: dict[int, Section]) -> ImportRecor
         except ValidationError as exc:
             check.problem("reference", " ".join(exc.messages))
     confidentiality = record.get("confidentiality")
-    if confidentiality not in Decision.Confidentiality.values:
+    if not isinstance(confidentiality, str) or (
+        confidentiality not in Decision.Confidentiality.values
+    ):
         check.problem(
             "confidentiality", f"must be one of {', '.join(Decision.Confidentiality.values)}"
         )
+        confidentiality = ""
     signed_by, signed_on = check.text("signed_by"), check.date("signed_on")
-    if bool(record.get("signed_by")) != bool(record.get("signed_on")):
+    if signed_by and not signed_by.strip():
+        check.problem("signed_by", "must name who signed (leave it out if nobody is recorded)")
+    elif bool(record.get("signed_by")) != bool(record.get("signed_on")):
         check.problem("signed_by", "give both signed_by and signed_on, or neither")
     interests = record.get("interests_declared", False)
     if not isinstance(interests, bool):
@@ -247,6 +302,8 @@ def validate_import(data) -> list[ImportRecord]:
     """Check a parsed import file; raises ImportProblems listing every fault."""
     if not isinstance(data, list):
         raise ImportProblems(["The file must contain a JSON list of decision records."])
+    if not data:
+        raise ImportProblems(["The file lists no decision records."])
     edition = ToolkitEdition.objects.order_by("-code").first()
     by_number = {s.number: s for s in edition.sections.all()} if edition else {}
     problems: list[str] = []
@@ -288,8 +345,9 @@ def decisions_import(
     with transaction.atomic():
         for record in records:
             decision = _imported_decision(record, now=now, signed_by_user=signed_by_user)
-            decision.content_hash = integrity.content_hash(
+            integrity.seal(
                 decision,
+                at=now,
                 sections=record.sections,
                 appendices=[],
                 toolkit_numbers=[s.number for s in record.toolkit_sections],
@@ -328,6 +386,5 @@ def _imported_decision(record: ImportRecord, *, now, signed_by_user) -> Decision
         signed_by=signed_by_user if values["signed_on"] else None,
         status=Decision.Status.WITHHELD if confidential else Decision.Status.PUBLISHED,
         source=Decision.Source.IMPORTED,
-        hashed_at=now,
         published_at=now,
     )

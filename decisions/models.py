@@ -90,7 +90,7 @@ class Decision(models.Model):
         WORKFLOW = "workflow", "Recorded and signed in this service"
         IMPORTED = "imported", "Imported from an earlier decision log"
 
-    # Once a record reaches one of these states its content is hashed and may never change.
+    # Once a record reaches one of these states its content is sealed and may never change.
     SEALED_STATES = (Status.SIGNED, Status.PUBLISHED, Status.WITHHELD)
 
     reference = models.CharField(
@@ -138,8 +138,20 @@ class Decision(models.Model):
     signatory_name = models.CharField("signature", max_length=200, blank=True)
     signed_on = models.DateField("date signed", null=True, blank=True)
     signed_at = models.DateTimeField("time signed", null=True, blank=True)
-    content_hash = models.CharField("content hash (SHA-256)", max_length=64, blank=True)
-    hashed_at = models.DateTimeField(null=True, blank=True)
+    content_hash = models.CharField(
+        "seal (HMAC-SHA256)",
+        max_length=64,
+        blank=True,
+        help_text="Seals the content, status and publication choices (decisions/integrity.py).",
+    )
+    seal_key_version = models.CharField(
+        "sealing key version",
+        max_length=32,
+        blank=True,
+        help_text="The DECISION_SEAL_KEYS version that made the seal; empty for a record "
+        "sealed before keyed seals (an unkeyed SHA-256, resealed by reseal_decisions).",
+    )
+    hashed_at = models.DateTimeField("sealed at", null=True, blank=True)
     treasurer_comments = models.TextField("comments from the Treasurer", blank=True)
     treasurer_commented_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"

@@ -1,10 +1,12 @@
 """The public decision log: open to everyone, without signing in.
 
-Only published and withheld records exist here (anything else is a 404), and every page,
-PDF and feed is built from ``reports.public_notice`` or ``reports.feed_row``, which leave out
-what is withheld.
+Only published and withheld records whose seal verifies exist here (anything else is a 404
+or left out of the list), and every page, PDF and feed is built from ``reports.public_notice``
+or ``reports.feed_row``, which leave out what is withheld. Absolute links start with
+settings.SITE_URL, never with the request's Host header.
 """
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, JsonResponse
@@ -13,17 +15,29 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from django.views.decorators.http import require_GET
 
-from . import reports, selectors
+from prevent_compliance.forms import query_text
+
+from . import integrity, reports, selectors
 from .models import Decision
 from .views import _file_response
 
 PAGE_SIZE = 20
 MAX_QUERY = 100
+FEED_CHUNK = 500
+
+
+def _sealed_public_decision(reference: str) -> Decision:
+    """The public record, if its seal verifies: a record changed in the database (content
+    or status) is not shown."""
+    decision = selectors.get_public_decision(reference)
+    if not integrity.verified([decision]):
+        raise Http404("No published decision has this reference.")
+    return decision
 
 
 def _filters(request) -> tuple[int | None, str]:
     year = request.GET.get("year", "")
-    query = request.GET.get("q", "").strip()[:MAX_QUERY]
+    query = query_text(request.GET.get("q", ""), max_length=MAX_QUERY)
     return (int(year) if year.isdigit() and len(year) == 4 else None), query
 
 
@@ -33,7 +47,8 @@ def decision_log(request):
     year, query = _filters(request)
     queryset = selectors.public_decisions(year=year, query=query)
     page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
-    notices = [reports.public_notice(d, brief=True) for d in page.object_list]
+    shown = integrity.verified(page.object_list)
+    notices = [reports.public_notice(d, brief=True) for d in shown]
     params = {k: v for k, v in (("year", year or ""), ("q", query)) if v}
     return render(
         request,
@@ -52,7 +67,7 @@ def decision_log(request):
 @login_not_required
 @require_GET
 def decision_detail(request, reference: str):
-    decision = selectors.get_public_decision(reference)
+    decision = _sealed_public_decision(reference)
     return render(
         request,
         "public/decision_detail.html",
@@ -63,7 +78,7 @@ def decision_detail(request, reference: str):
 @login_not_required
 @require_GET
 def decision_pdf(request, reference: str):
-    decision = selectors.get_public_decision(reference)
+    decision = _sealed_public_decision(reference)
     if decision.status != Decision.Status.PUBLISHED:
         raise Http404("A withheld decision has no public notice.")
     response = HttpResponse(
@@ -76,7 +91,7 @@ def decision_pdf(request, reference: str):
 @login_not_required
 @require_GET
 def appendix_download(request, reference: str, public_id):
-    decision = selectors.get_public_decision(reference)
+    decision = _sealed_public_decision(reference)
     if decision.status != Decision.Status.PUBLISHED:
         raise Http404
     # The selector loads only appendices that are not withheld.
@@ -91,10 +106,13 @@ def appendix_download(request, reference: str, public_id):
 
 
 def _feed_rows(request):
-    base_url = request.build_absolute_uri("/").rstrip("/")
     year, query = _filters(request)
     decisions = selectors.public_decisions(year=year, query=query)
-    return [reports.feed_row(d, base_url=base_url) for d in decisions.iterator(chunk_size=500)]
+    return [
+        reports.feed_row(d, base_url=settings.SITE_URL)
+        for chunk in integrity.in_chunks(decisions.iterator(chunk_size=FEED_CHUNK), FEED_CHUNK)
+        for d in integrity.verified(chunk)
+    ]
 
 
 @login_not_required
@@ -112,7 +130,7 @@ def decision_log_csv(request):
 def decision_log_json(request):
     rows = _feed_rows(request)
     payload = {
-        "source": request.build_absolute_uri(reverse("decisions:public_list")),
+        "source": settings.SITE_URL + reverse("decisions:public_list"),
         "count": len(rows),
         "decisions": rows,
     }

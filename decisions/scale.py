@@ -561,13 +561,15 @@ def _decisions(unit: Unit, periods, sections, progress: Progress) -> None:
                 decision.signatory_name = commissioner.get_full_name()
                 decision.signed_on = day
                 decision.signed_at = moment
-                decision.hashed_at = moment
                 if status != S.SIGNED:
                     decision.published_at = moment
-                decision.content_hash = integrity.content_hash(
+                integrity.seal(
                     decision,
+                    at=moment,
                     sections=bodies,
-                    appendices=[appendix[:6]] if appendix else [],
+                    appendices=[(*appendix[:6], "application/pdf", appendix[6])]
+                    if appendix
+                    else [],
                     toolkit_numbers=[s.number for s in toolkit],
                 )
             decisions.append(decision)

@@ -9,12 +9,13 @@ transitions are listed in TRANSITIONS, which the pages use to show only permitte
 from dataclasses import dataclass
 from datetime import date
 
-import rules
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 
+# allowed/require: the one permission check (role rules only; superusers get no pass).
+from prevent_compliance.rules import allowed, require
 from prevent_compliance.uploads import ValidatedUpload, random_storage_name
 
 from . import annual_review, integrity
@@ -92,17 +93,6 @@ def available_transitions(user, decision: Decision) -> list[Transition]:
     return offered
 
 
-def allowed(user, perm: str, obj=None) -> bool:
-    """Whether the user's role allows this. Only the role rules count: being a superuser in
-    the Django admin does not make anyone a Commissioner."""
-    return user is not None and user.is_active and rules.has_perm(perm, user, obj)
-
-
-def _require(actor, perm: str, obj=None) -> None:
-    if not allowed(actor, perm, obj):
-        raise PermissionDenied(f"You do not have permission to do this ({perm}).")
-
-
 def _save(instance, *, actor, reason: str) -> None:
     instance.full_clean()
     instance._history_user = actor
@@ -129,7 +119,7 @@ def _expect(decision: Decision, transition: Transition) -> None:
 def _begin(actor, decision: Decision, name: str) -> Decision:
     """Check role, then lock the row and check its state; returns the locked, fresh row."""
     transition = TRANSITIONS[name]
-    _require(actor, transition.perm, decision)
+    require(actor, transition.perm, decision)
     locked = _lock(decision)
     _expect(locked, transition)
     return locked
@@ -137,7 +127,7 @@ def _begin(actor, decision: Decision, name: str) -> Decision:
 
 def _editable(actor, decision: Decision) -> Decision:
     """Lock a decision that is about to be edited: only drafts change, never sealed records."""
-    _require(actor, "decisions.change_decision", decision)
+    require(actor, "decisions.change_decision", decision)
     locked = _lock(decision)
     if locked.is_sealed:
         raise InvalidTransition("This decision is signed and can no longer be changed.")
@@ -177,7 +167,7 @@ def decision_create(
     **fields,
 ) -> Decision:
     """A new draft with the next reference and the nine default supporting sections."""
-    _require(actor, "decisions.add_decision")
+    require(actor, "decisions.add_decision")
     unknown = set(fields) - set(DECISION_FIELDS)
     if unknown:
         raise TypeError(f"Unknown decision fields: {', '.join(sorted(unknown))}")
@@ -445,7 +435,7 @@ def decision_sign(
     Two Commissioners signing at once queue on the row lock; the second finds the decision
     already signed and is refused, so there is exactly one signature.
     """
-    _require(actor, TRANSITIONS["sign"].perm, decision)
+    require(actor, TRANSITIONS["sign"].perm, decision)
     errors = {}
     if not declaration_confirmed:
         errors["declaration"] = "Confirm the declaration of interests to sign"
@@ -464,11 +454,32 @@ def decision_sign(
         decision.signed_on = timezone.localdate(now)
         decision.signed_at = now
         decision.status = S.SIGNED
-        decision.content_hash = integrity.content_hash(decision)
-        decision.hashed_at = now
+        integrity.seal(decision, at=now)
         _save(decision, actor=actor, reason=f"Signed by {decision.signatory_name}")
         annual_review.after_sign(actor=actor, decision=decision)
     return decision
+
+
+def _seal_intact(decision: Decision) -> None:
+    """Refuse to re-seal a record whose seal no longer verifies: that would launder an edit
+    made behind the service's back."""
+    result = integrity.check_seal(decision)
+    if not result.ok:
+        raise InvalidTransition(
+            "The seal of this decision does not verify (%(problem)s), so it cannot be "
+            "published or withheld. Ask an administrator to run manage.py verify_decisions.",
+            code="seal_broken",
+            params={"problem": result.problem},
+        )
+
+
+def _reseal(decision: Decision, *, status: str) -> None:
+    """A signed record's status changes only with a new seal over content and status."""
+    _seal_intact(decision)
+    now = timezone.now()
+    decision.status = status
+    decision.published_at = now
+    integrity.seal(decision, at=now)
 
 
 def decision_publish(*, actor, decision: Decision) -> Decision:
@@ -479,8 +490,7 @@ def decision_publish(*, actor, decision: Decision) -> Decision:
             raise InvalidTransition(
                 "This decision is confidential: record it as withheld instead of publishing it."
             )
-        decision.status = S.PUBLISHED
-        decision.published_at = timezone.now()
+        _reseal(decision, status=S.PUBLISHED)
         _save(decision, actor=actor, reason="Published on the decision log")
     return decision
 
@@ -493,8 +503,7 @@ def decision_withhold(*, actor, decision: Decision) -> Decision:
             raise InvalidTransition("Only a confidential decision can be withheld: publish it.")
         if not decision.foi_exemptions:
             raise InvalidTransition("Record the FOI exemption relied on before withholding.")
-        decision.status = S.WITHHELD
-        decision.published_at = timezone.now()
+        _reseal(decision, status=S.WITHHELD)
         _save(decision, actor=actor, reason="Listed on the decision log as withheld")
     return decision
 

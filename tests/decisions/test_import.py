@@ -160,3 +160,124 @@ def test_imported_references_are_never_allocated(tmp_path, personas, toolkit):
 
     _run(tmp_path, [{**MINIMAL, "reference": "WPCC4-0001"}, {**MINIMAL, "reference": "WPC3-0054"}])
     assert make_draft(personas).reference == "WPCC4-0002"
+
+
+# --- Malformed input: a list of problems, never a traceback, nothing imported ----------------
+
+
+def _refused_bytes(tmp_path, content: bytes) -> str:
+    """Run the command on raw bytes; it must refuse with a CommandError and import nothing."""
+    path = tmp_path / "hostile.json"
+    path.write_bytes(content)
+    out, err = __import__("io").StringIO(), __import__("io").StringIO()
+    with pytest.raises(CommandError, match="[Nn]othing was imported") as refused:
+        call_command("import_decisions", str(path), stdout=out, stderr=err)
+    assert Decision.objects.count() == 0
+    text = f"{refused.value}\n{err.getvalue()}"
+    assert "Traceback" not in text
+    text.encode("utf-8")  # printable: no lone surrogate reaches the terminal
+    return text
+
+
+def _record_bytes(**change) -> bytes:
+    return json.dumps([MINIMAL, {**MINIMAL, "reference": "WPCC4-0099", **change}]).encode()
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (
+            {"signed_by": "   ", "signed_on": "2024-01-02"},
+            "field 'signed_by': must name who signed",
+        ),
+        ({"title": "\ud800"}, "field 'title': contains a lone surrogate"),
+        ({"summary": "Text \udfff here"}, "field 'summary': contains a lone surrogate"),
+        ({"summary": "NUL \u0000 byte"}, "field 'summary': contains the control character U+0000"),
+        ({"title": "Bell \u0007"}, "field 'title': contains the control character U+0007"),
+        ({"lead_officer": "C1 \u0085"}, "field 'lead_officer': contains the control character"),
+        ({"title": "Two\nlines"}, "field 'title': must be on one line"),
+        ({"reference": "WPCC4-\u00000099"}, "field 'reference': contains the control character"),
+        ({"signed_by": "P.\u0000S", "signed_on": "2024-01-02"}, "field 'signed_by': contains"),
+        ({"treasurer_comments": "\u0000"}, "field 'treasurer_comments': contains the control"),
+        ({"withheld_parts": ["a list"]}, "field 'withheld_parts': must be text"),
+        ({"title": 12}, "field 'title': must be text"),
+        ({"summary": {"nested": "object"}}, "field 'summary': must be text"),
+        ({"summary": None}, "field 'summary': is required"),
+        ({"confidentiality": ["non-confidential"]}, "field 'confidentiality': must be one of"),
+        ({"confidentiality": 3}, "field 'confidentiality': must be one of"),
+        ({"decision_date": 20240101}, "field 'decision_date': must be a date"),
+        ({"decision_date": "2024-01-01\n"}, "field 'decision_date': must be a date"),
+        ({"decision_date": "\u0662\u0660\u0662\u0664-01-01"}, "field 'decision_date': must be a"),
+        ({"foi_exemptions": "s31"}, "field 'foi_exemptions': must be a list"),
+        ({"foi_exemptions": 0}, "field 'foi_exemptions': must be a list"),
+        ({"foi_exemptions": ["\u0000"]}, "unknown code(s) \\x00;"),
+        ({"sections": {"heading": "H"}}, "field 'sections': must be a list"),
+        ({"sections": 0}, "field 'sections': must be a list"),
+        ({"sections": [{"heading": "H\u0000"}]}, "field 'sections[1].heading': contains"),
+        ({"sections": [{"heading": "H", "body": "\ud800"}]}, "field 'sections[1].body': contains"),
+        ({"sections": [{"heading": "H", "body": 5}]}, "field 'sections[1].body': must be text"),
+        ({"sections": [{"heading": "H"}] * 101}, "field 'sections': at most 100 sections"),
+        ({"toolkit_sections": [10**30]}, "no toolkit section numbered 1000000000000000000000000"),
+        ({"toolkit_sections": [1.5]}, "field 'toolkit_sections': must be a list of section"),
+        ({"toolkit_sections": "1"}, "field 'toolkit_sections': must be a list of section"),
+        ({"interests_declared": None}, "field 'interests_declared': must be true or false"),
+        (
+            {"chief_officer_approval": {"by": "C\u0000C", "date": "2024-01-01"}},
+            "field 'chief_officer_approval': 'by' contains the control character",
+        ),
+        (
+            {"chief_officer_approval": {"by": "C" * 201, "date": "2024-01-01"}},
+            "'by' must be at most 200 characters",
+        ),
+        ({"\ud800key": 1}, "field '\\ud800key': unknown key"),
+    ],
+)
+def test_hostile_values_are_listed_as_problems(tmp_path, toolkit, change, message):
+    text = _refused_bytes(tmp_path, _record_bytes(**change))
+    assert message in text
+
+
+def test_a_hostile_reference_is_echoed_escaped(tmp_path, toolkit):
+    text = _refused_bytes(tmp_path, _record_bytes(reference="\ud800" + "x" * 100))
+    assert "record 2 (\\ud800xxx" in text and "…)" in text
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"", "is not valid JSON"),
+        (b"   \n", "is not valid JSON"),
+        (b"\xff\xfe[]", "is not UTF-8 text (byte 0"),
+        (b'[{"title": "caf\xe9"}]', "is not UTF-8 text"),
+        (b"[" * 100_000 + b"]" * 100_000, "nested too deeply"),
+        (b'[{"toolkit_sections": [' + b"9" * 5000 + b"]}]", "is not valid JSON"),
+        (b'[{"title": NaN}]', "NaN is not a JSON number"),
+        (b'[{"title": Infinity}]', "Infinity is not a JSON number"),
+        (b'{"reference": "x"}', "must contain a JSON list"),
+        (b'"a string"', "must contain a JSON list"),
+        (b"null", "must contain a JSON list"),
+        (b"[]", "lists no decision records"),
+        (b"[1, null, []]", "record 1: must be a JSON object"),
+    ],
+)
+def test_malformed_files_get_a_message_not_a_traceback(tmp_path, toolkit, content, message):
+    assert message in _refused_bytes(tmp_path, content)
+
+
+def test_a_byte_order_mark_is_accepted(tmp_path, toolkit):
+    path = tmp_path / "bom.json"
+    path.write_bytes(b"\xef\xbb\xbf" + json.dumps([MINIMAL]).encode())
+    out = __import__("io").StringIO()
+    call_command("import_decisions", str(path), stdout=out, stderr=__import__("io").StringIO())
+    assert "Imported 1 decision record(s)." in out.getvalue()
+
+
+def test_a_directory_is_refused(tmp_path, db):
+    with pytest.raises(CommandError, match="Cannot read .*Nothing was imported"):
+        call_command("import_decisions", str(tmp_path))
+
+
+def test_multi_line_text_keeps_its_line_breaks(tmp_path, toolkit):
+    record = {**MINIMAL, "summary": "First line.\r\n\tSecond line."}
+    _run(tmp_path, [record])
+    assert Decision.objects.get().summary == "First line.\r\n\tSecond line."

@@ -1,4 +1,4 @@
-"""verify_decisions: recompute every hash and report tampering with a non-zero exit."""
+"""verify_decisions: check every seal and report tampering with a non-zero exit."""
 
 import io
 
@@ -8,6 +8,7 @@ from django.core.management.base import CommandError
 from django.db import connection
 
 from decisions import services
+from decisions.integrity import current_key_version
 from decisions.models import Decision, SupportingSection
 
 from .helpers import advance, complete_sections, make_draft, pdf_upload
@@ -43,7 +44,7 @@ def test_raw_sql_edit_of_a_section_is_detected(wpcc4_0028):
     err = io.StringIO()
     with pytest.raises(CommandError):
         call_command("verify_decisions", stdout=io.StringIO(), stderr=err)
-    assert "WPCC4-0028: content differs from what was signed" in err.getvalue()
+    assert "WPCC4-0028: content or status differs from what was sealed" in err.getvalue()
 
 
 def test_removed_section_and_changed_signature_are_detected(wpcc4_0028, make_decision):
@@ -73,9 +74,32 @@ def test_replaced_appendix_file_is_detected(personas, toolkit):
     assert "appendix “SOP” file has changed" in err.getvalue()
 
 
-def test_publishing_does_not_change_the_hash(make_decision):
+def test_publishing_seals_again_and_still_verifies(make_decision):
+    signed = make_decision("signed")
+    published = make_decision("public")
+    assert signed.content_hash and published.content_hash
+    version = current_key_version()
+    assert signed.seal_key_version == published.seal_key_version == version
+    out, _err = _verify()
+    assert "All 2 sealed decision record(s) match their seals." in out
+    assert f"Sealed with key {version}: 2." in out
+
+
+def test_direct_status_edit_is_detected(make_decision):
+    """Status is sealed: a signed record set to published in the database fails."""
     decision = make_decision("signed")
-    before = decision.content_hash
-    decision = make_decision("public")
-    assert decision.content_hash and before
-    _verify()
+    Decision.objects.filter(pk=decision.pk).update(status=Decision.Status.PUBLISHED)
+    err = io.StringIO()
+    with pytest.raises(CommandError, match="1 problem"):
+        call_command("verify_decisions", stdout=io.StringIO(), stderr=err)
+    assert f"{decision.reference}: content or status differs" in err.getvalue()
+
+
+def test_a_recomputed_plain_sha256_does_not_pass(wpcc4_0028):
+    """Anyone can compute an unkeyed hash: it no longer counts as a seal."""
+    from decisions.integrity import legacy_hash
+
+    wpcc4_0028.supporting_sections.filter(position=5).update(body="Costs: none.")
+    Decision.objects.filter(pk=wpcc4_0028.pk).update(content_hash=legacy_hash(wpcc4_0028))
+    with pytest.raises(CommandError, match="1 problem"):
+        _verify()
