@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from prevent_compliance.models import SecurityMarking
+from prevent_compliance.rules import allowed
 from prevent_compliance.uploads import random_storage_name
 from toolkit import reports as toolkit_reports
 from toolkit import services as toolkit_services
@@ -64,7 +65,7 @@ def annual_review_submit(*, actor, period: ReviewPeriod) -> Decision:
     partly confidential (appendix withheld under s31) when it lists OFFICIAL-SENSITIVE
     evidence. Refused if the period is not open or already has a review in progress.
     """
-    if not actor.has_perm("toolkit.submit_reviewperiod", period):
+    if not allowed(actor, "toolkit.submit_reviewperiod", period):
         raise PermissionDenied("Only the Chief Executive submits the annual review.")
     with transaction.atomic():
         period = toolkit_services.review_period_mark_in_review(actor=actor, period=period)

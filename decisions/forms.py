@@ -3,6 +3,7 @@
 from crispy_forms_gds.choices import Choice
 from crispy_forms_gds.layout import Field, Fieldset, Layout, Size
 from django import forms
+from django.contrib.auth import authenticate
 from django.forms import BaseFormSet, formset_factory
 
 from prevent_compliance.forms import GovUKDateField, gds_helper
@@ -248,6 +249,12 @@ class ReasonForm(forms.Form):
         self.helper.layout = Layout(Field.textarea("reason", label_size=Size.MEDIUM, rows=5))
 
 
+LOCKED_OUT = (
+    "Too many wrong passwords: you cannot sign decisions or sign in for a while. "
+    "Nothing was signed."
+)
+
+
 class SignForm(forms.Form):
     declaration = forms.BooleanField(
         label=DECLARATION,
@@ -267,8 +274,10 @@ class SignForm(forms.Form):
         help_text="Re-enter your password to confirm it is you signing.",
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, request, **kwargs):
         super().__init__(*args, **kwargs)
+        self.request = request
+        self.locked_out = False
         self.helper = gds_helper(submit_label="Sign decision")
         self.helper.layout = Layout(
             Fieldset(
@@ -279,3 +288,16 @@ class SignForm(forms.Form):
             Field.text("signatory_name", field_width=20),
             Field("password", css_class="govuk-input govuk-!-width-one-half"),
         )
+
+    def clean_password(self):
+        """Check the password as sign-in does, so wrong ones count towards the same lockout
+        (django-axes, per username and address) and a locked-out pair cannot sign."""
+        password = self.cleaned_data["password"]
+        user = self.request.user
+        checked = authenticate(self.request, username=user.get_username(), password=password)
+        if getattr(self.request, "axes_locked_out", False):
+            self.locked_out = True
+            raise forms.ValidationError(LOCKED_OUT, code="locked_out")
+        if checked is None or checked.pk != user.pk:
+            raise forms.ValidationError("The password is not correct", code="wrong_password")
+        return password

@@ -2,16 +2,19 @@
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from prevent_compliance.accounts import verified_role_required
+from prevent_compliance.rules import allowed, require
+from prevent_compliance.uploads import download_as
 
 from . import annual_review, reports, selectors, services
 from .forms import (
+    LOCKED_OUT,
     AppendixForm,
     CommentForm,
     DecisionForm,
@@ -20,14 +23,9 @@ from .forms import (
     SupportingSectionFormSet,
 )
 from .models import Decision
-from .services import InvalidTransition, allowed
+from .services import InvalidTransition
 
 PAGE_SIZE = 25
-
-
-def _require(user, perm: str, obj=None) -> None:
-    if not allowed(user, perm, obj):
-        raise PermissionDenied
 
 
 def _apply_errors(form, exc: ValidationError) -> None:
@@ -47,7 +45,7 @@ def _refuse_state(request, decision: Decision, exc: ValidationError):
 
 @require_GET
 def decision_list(request):
-    _require(request.user, "decisions.view_decision")
+    require(request.user, "decisions.view_decision")
     status = request.GET.get("status", "")
     queryset = selectors.decision_list()
     if status in Decision.Status.values:
@@ -88,7 +86,7 @@ def decision_detail(request, reference: str):
 
 @require_http_methods(["GET", "POST"])
 def decision_create(request):
-    _require(request.user, "decisions.add_decision")
+    require(request.user, "decisions.add_decision")
     form = DecisionForm(request.POST or None)
     if not request.POST:
         form.initial.setdefault("lead_officer", request.user.get_full_name())
@@ -221,11 +219,11 @@ def _file_response(appendix) -> FileResponse:
         handle = appendix.file.open("rb")
     except FileNotFoundError as exc:
         raise Http404("The appendix file is missing.") from exc
+    filename, content_type = download_as(
+        appendix.original_filename, appendix.content_type, fallback="appendix"
+    )
     response = FileResponse(
-        handle,
-        as_attachment=True,
-        filename=appendix.original_filename or "appendix",
-        content_type=appendix.content_type or "application/octet-stream",
+        handle, as_attachment=True, filename=filename, content_type=content_type
     )
     response["Cache-Control"] = "private, no-store"
     return response
@@ -273,7 +271,7 @@ def transition(request, reference: str, name: str):
 def _step_page(request, decision, name: str):
     """Refuse a form page up front: 403 for the wrong role, a message for the wrong state."""
     step = services.TRANSITIONS[name]
-    _require(request.user, step.perm, decision)
+    require(request.user, step.perm, decision)
     if decision.status not in step.from_states:
         messages.error(
             request,
@@ -382,9 +380,14 @@ def sign(request, reference: str):
         return refused
     form = SignForm(
         request.POST or None,
+        request=request,
         initial={"signatory_name": request.user.get_full_name() or request.user.get_username()},
     )
-    if request.method == "POST" and form.is_valid():
+    valid = request.method == "POST" and form.is_valid()
+    if form.locked_out:
+        # django-axes turns this response into its lockout page, which shows the message.
+        messages.error(request, LOCKED_OUT)
+    if valid:
         try:
             services.decision_sign(
                 actor=request.user,
@@ -421,8 +424,7 @@ def annual_review_submit(request, year: int):
     period = get_object_or_404(
         ReviewPeriod.objects.select_related("edition"), start_date__year=year
     )
-    if not request.user.has_perm("toolkit.submit_reviewperiod", period):
-        raise PermissionDenied
+    require(request.user, "toolkit.submit_reviewperiod", period)
     try:
         decision = annual_review.annual_review_submit(actor=request.user, period=period)
     except ValidationError as exc:

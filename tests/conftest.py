@@ -1,13 +1,16 @@
 """Personas and shared fixtures: one user per role, plus an outsider with no role."""
 
 import os
+from importlib import import_module
 
 os.environ.setdefault("DEBUG", "on")
 
 import pytest  # noqa: E402
+from django.apps import apps as django_apps  # noqa: E402
 from django.contrib.auth.models import Group  # noqa: E402
 from django.core.cache import cache  # noqa: E402
 from django.core.management import call_command  # noqa: E402
+from django.db.models.signals import post_migrate  # noqa: E402
 
 from prevent_compliance.roles import Role  # noqa: E402
 
@@ -31,6 +34,54 @@ def _isolated(settings, tmp_path):
     cache.clear()
     yield
     cache.clear()
+
+
+def _recreate_roles() -> None:
+    """What the role data migrations made: the six groups and the Administrator's rights."""
+    from django.contrib.auth.models import Group, Permission
+
+    from prevent_compliance.roles import Role
+
+    admin_rights = import_module("prevent_compliance.migrations.0003_administrator_permissions")
+    for role in Role:
+        Group.objects.get_or_create(name=role.value)
+    administrator = Group.objects.get(name=Role.ADMINISTRATOR.value)
+    for app_label, codename in admin_rights.ADMINISTRATOR_PERMISSIONS:
+        permission = Permission.objects.filter(
+            content_type__app_label=app_label, codename=codename
+        ).first()
+        if permission:
+            administrator.permissions.add(permission)
+
+
+@pytest.fixture
+def roles_present(transactional_db):
+    """Transactional tests (the PostgreSQL concurrency tests) empty every table when they
+    end, including the role groups a data migration made, which later tests need. Make the
+    groups now, and again straight after that flush (Django sends post_migrate after it)."""
+    _recreate_roles()
+    app = django_apps.get_app_config("prevent_compliance")
+
+    def after_flush(sender, **kwargs):
+        post_migrate.disconnect(after_flush, sender=app)
+        _recreate_roles()
+
+    post_migrate.connect(after_flush, sender=app, weak=False)
+
+
+@pytest.fixture(autouse=True)
+def _roles_survive_transactional_tests(request):
+    """Every transactional test gets the role groups back after its flush (see roles_present)."""
+    marker = request.node.get_closest_marker("django_db")
+    transactional = (
+        "transactional_db" in request.fixturenames or "live_server" in request.fixturenames
+    )
+    if marker is not None and (
+        marker.kwargs.get("transaction") or (marker.args and marker.args[0])
+    ):
+        transactional = True
+    if transactional:
+        request.getfixturevalue("roles_present")
 
 
 def _make_user(django_user_model, username: str, role: Role | None):
@@ -83,6 +134,19 @@ def administrator(db, django_user_model):
 def outsider(db, django_user_model):
     """Signed in, but holds no role: must be refused everywhere."""
     return _make_user(django_user_model, "outsider", None)
+
+
+@pytest.fixture
+def superuser(db, django_user_model):
+    """A Django superuser (staff) with no role: the admin only, none of the roles' work.
+
+    Not one of ``personas``: it is its own case (tests/toolkit/test_superuser.py and the
+    permission matrix).
+    """
+    user = _make_user(django_user_model, "root", None)
+    user.is_staff = user.is_superuser = True
+    user.save()
+    return user
 
 
 @pytest.fixture

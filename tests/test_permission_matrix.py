@@ -6,6 +6,12 @@ MATRIX. Each row lists the outcome for each visitor, in the order of ACTORS:
     200  the page            403  refused            404  not found (or not theirs)
     405  wrong method        LOG  302 to sign in     2FA  302 to set up or enter a code
     302  redirected elsewhere (a step taken, or refused with a message saying why)
+    -    not asked: a code confirmed in the session changes nothing where none was asked for
+
+The two-factor visitors (Chief Executive, Commissioner, Administrator, and a superuser with
+no role) have set up an authenticator app, so without a code every page but the code page,
+the set-up page, sign-out and the pages open to everyone sends them to enter one (2FA); with
+a code, the superuser is refused like the outsider everywhere but the Django admin.
 
 Objects named in the URL are real: a decision reference containing "/", in the state the
 step needs, an evidence public_id, a period year, an export job id. Every request runs in a
@@ -60,11 +66,15 @@ PERSONAS = [
     ("auditor", "auditor", Role.AUDITOR),
     ("administrator", "admin", Role.ADMINISTRATOR),
     ("outsider", "outsider", None),
+    ("superuser", "root", None),
 ]
-VERIFIED = ("chief_executive", "commissioner", "administrator")
-# anonymous, the six roles, the outsider (signed in, no role), then the three two-factor
-# roles again with a one-time code confirmed in the session.
-ACTORS = ("anonymous", *ROLES, "outsider", *(f"{role}+2fa" for role in VERIFIED))
+# The two-factor roles, and a superuser with no role: each has set up an authenticator app,
+# so every page but the code page and sign-out asks them for a code first.
+VERIFIED = ("chief_executive", "commissioner", "administrator", "superuser")
+# anonymous, the six roles, the outsider (signed in, no role), a superuser with no role (the
+# Django admin only: no role's work), then the two-factor visitors again with a one-time code
+# confirmed in the session.
+ACTORS = ("anonymous", *ROLES, "outsider", "superuser", *(f"{role}+2fa" for role in VERIFIED))
 
 # Django's admin has dozens of generated URLs; its own tests cover them. We check that the
 # admin is behind our sign-in and two-factor guard on its index, login and one changelist.
@@ -72,260 +82,272 @@ ADMIN_COVERED = {"admin:index", "admin:login", "admin:auth_user_changelist"}
 
 # The enrolment page makes the unconfirmed device whose secret it shows, whatever the method.
 MAY_WRITE = {"accounts:enrol": {"otp_totp_totpdevice"}}
+# Every response to a signed-in visitor says no-store, never public (middleware.py), except a
+# public appendix: one file, the same for everyone, whose view chose a public lifetime.
+SHARED_FOR_EVERYONE = {"decisions:public_appendix_download"}
 
 MATRIX: dict[str, dict[str, str]] = {
-    #        anon off  tre  ce   com  aud  adm  out  ce2  com2 adm2   ("-": a code changes nothing)
+    #        anon off  tre  ce   com  aud  adm  out  su   ce2  com2 adm2 su2
     "accessibility": {
-        "GET": "200  200  200  200  200  200  200  200  -    -    -",
-        "POST": "405  405  405  405  405  405  405  405  -    -    -",
+        "GET": "200  200  200  200  200  200  200  200  200  -    -    -    -",
+        "POST": "405  405  405  405  405  405  405  405  405  -    -    -    -",
     },
     "accounts:enrol": {
-        "GET": "LOG  200  200  302  302  200  302  200  -    -    -",
-        "POST": "LOG  200  200  302  302  200  302  200  -    -    -",
+        "GET": "LOG  200  200  302  302  200  302  200  302  -    -    -    -",
+        "POST": "LOG  200  200  302  302  200  302  200  302  -    -    -    -",
     },
     "accounts:two_factor": {
-        "GET": "LOG  200  200  200  200  200  200  200  -    -    -",
-        "POST": "LOG  405  405  405  405  405  405  405  -    -    -",
+        "GET": "LOG  200  200  2FA  2FA  200  2FA  200  2FA  200  200  200  200",
+        "POST": "LOG  405  405  2FA  2FA  405  2FA  405  2FA  405  405  405  405",
     },
     "accounts:verify": {
-        "GET": "LOG  2FA  2FA  200  200  2FA  200  2FA  -    -    -",
-        "POST": "LOG  2FA  2FA  200  200  2FA  200  2FA  -    -    -",
+        "GET": "LOG  2FA  2FA  200  200  2FA  200  2FA  200  -    -    -    -",
+        "POST": "LOG  2FA  2FA  200  200  2FA  200  2FA  200  -    -    -    -",
     },
     "admin:auth_user_changelist": {
-        "GET": "LOG  302  302  302  302  302  2FA  302  -    -    200",
-        "POST": "LOG  302  302  302  302  302  2FA  302  -    -    200",
+        "GET": "LOG  302  302  2FA  2FA  302  2FA  302  2FA  302  302  200  200",
+        "POST": "LOG  302  302  2FA  2FA  302  2FA  302  2FA  302  302  200  200",
     },
     "admin:index": {
-        "GET": "302  302  302  302  302  302  2FA  302  -    -    200",
-        "POST": "302  302  302  302  302  302  2FA  302  -    -    200",
+        "GET": "302  302  302  2FA  2FA  302  2FA  302  2FA  302  302  200  200",
+        "POST": "302  302  302  2FA  2FA  302  2FA  302  2FA  302  302  200  200",
     },
     "admin:login": {
-        "GET": "LOG  403  403  403  403  403  302  403  -    -    -",
-        "POST": "LOG  403  403  403  403  403  302  403  -    -    -",
+        "GET": "LOG  403  403  403  403  403  302  403  302  -    -    -    -",
+        "POST": "LOG  403  403  403  403  403  302  403  302  -    -    -    -",
     },
     "audit:export": {
-        "GET": "LOG  403  403  403  403  200  200  403  -    -    -",
-        "POST": "LOG  405  405  405  405  405  405  405  -    -    -",
+        "GET": "LOG  403  403  2FA  2FA  200  2FA  403  2FA  403  403  200  403",
+        "POST": "LOG  405  405  2FA  2FA  405  2FA  405  2FA  405  405  405  405",
     },
     "audit:history": {
-        "GET": "LOG  200  200  200  200  200  200  403  -    -    -",
-        "POST": "LOG  405  405  405  405  405  405  405  -    -    -",
+        "GET": "LOG  200  200  2FA  2FA  200  2FA  403  2FA  200  200  200  403",
+        "POST": "LOG  405  405  2FA  2FA  405  2FA  405  2FA  405  405  405  405",
     },
     "audit:log": {
-        "GET": "LOG  403  403  403  403  200  200  403  -    -    -",
-        "POST": "LOG  405  405  405  405  405  405  405  -    -    -",
+        "GET": "LOG  403  403  2FA  2FA  200  2FA  403  2FA  403  403  200  403",
+        "POST": "LOG  405  405  2FA  2FA  405  2FA  405  2FA  405  405  405  405",
     },
     "decisions:annual_review_submit": {
-        "GET": "LOG  405  405  405  405  405  405  405  -    -    -",
-        "POST": "LOG  403  403  2FA  2FA  403  2FA  403  302  403  403",
+        "GET": "LOG  405  405  2FA  2FA  405  2FA  405  2FA  405  405  405  405",
+        "POST": "LOG  403  403  2FA  2FA  403  2FA  403  2FA  302  403  403  403",
     },
     "decisions:appendix_add": {
-        "GET": "LOG  200  403  403  403  403  403  403  -    -    -",
-        "POST": "LOG  200  403  403  403  403  403  403  -    -    -",
+        "GET": "LOG  200  403  2FA  2FA  403  2FA  403  2FA  403  403  403  403",
+        "POST": "LOG  200  403  2FA  2FA  403  2FA  403  2FA  403  403  403  403",
     },
     "decisions:appendix_download": {
-        "GET": "LOG  200  200  200  200  200  200  403  -    -    -",
-        "POST": "LOG  405  405  405  405  405  405  405  -    -    -",
+        "GET": "LOG  200  200  2FA  2FA  200  2FA  403  2FA  200  200  200  403",
+        "POST": "LOG  405  405  2FA  2FA  405  2FA  405  2FA  405  405  405  405",
     },
     "decisions:appendix_remove": {
-        "GET": "LOG  405  405  405  405  405  405  405  -    -    -",
-        "POST": "LOG  302  403  403  403  403  403  403  -    -    -",
+        "GET": "LOG  405  405  2FA  2FA  405  2FA  405  2FA  405  405  405  405",
+        "POST": "LOG  302  403  2FA  2FA  403  2FA  403  2FA  403  403  403  403",
     },
     "decisions:approve": {
-        "GET": "LOG  405  405  405  405  405  405  405  -    -    -",
-        "POST": "LOG  403  403  2FA  2FA  403  2FA  403  302  403  403",
+        "GET": "LOG  405  405  2FA  2FA  405  2FA  405  2FA  405  405  405  405",
+        "POST": "LOG  403  403  2FA  2FA  403  2FA  403  2FA  302  403  403  403",
     },
     "decisions:comment_chief_executive": {
-        "GET": "LOG  403  403  2FA  2FA  403  2FA  403  200  403  403",
-        "POST": "LOG  403  403  2FA  2FA  403  2FA  403  200  403  403",
+        "GET": "LOG  403  403  2FA  2FA  403  2FA  403  2FA  200  403  403  403",
+        "POST": "LOG  403  403  2FA  2FA  403  2FA  403  2FA  200  403  403  403",
     },
     "decisions:comment_treasurer": {
-        "GET": "LOG  403  200  2FA  2FA  403  2FA  403  403  403  403",
-        "POST": "LOG  403  200  2FA  2FA  403  2FA  403  403  403  403",
+        "GET": "LOG  403  200  2FA  2FA  403  2FA  403  2FA  403  403  403  403",
+        "POST": "LOG  403  200  2FA  2FA  403  2FA  403  2FA  403  403  403  403",
     },
     "decisions:create": {
-        "GET": "LOG  200  403  403  403  403  403  403  -    -    -",
-        "POST": "LOG  200  403  403  403  403  403  403  -    -    -",
+        "GET": "LOG  200  403  2FA  2FA  403  2FA  403  2FA  403  403  403  403",
+        "POST": "LOG  200  403  2FA  2FA  403  2FA  403  2FA  403  403  403  403",
     },
     "decisions:defer": {
-        "GET": "LOG  403  403  2FA  2FA  403  2FA  403  403  200  403",
-        "POST": "LOG  403  403  2FA  2FA  403  2FA  403  403  200  403",
+        "GET": "LOG  403  403  2FA  2FA  403  2FA  403  2FA  403  200  403  403",
+        "POST": "LOG  403  403  2FA  2FA  403  2FA  403  2FA  403  200  403  403",
     },
     "decisions:detail": {
-        "GET": "LOG  200  200  200  200  200  200  403  -    -    -",
-        "POST": "LOG  405  405  405  405  405  405  405  -    -    -",
+        "GET": "LOG  200  200  2FA  2FA  200  2FA  403  2FA  200  200  200  403",
+        "POST": "LOG  405  405  2FA  2FA  405  2FA  405  2FA  405  405  405  405",
     },
     "decisions:edit": {
-        "GET": "LOG  200  403  403  403  403  403  403  -    -    -",
-        "POST": "LOG  200  403  403  403  403  403  403  -    -    -",
+        "GET": "LOG  200  403  2FA  2FA  403  2FA  403  2FA  403  403  403  403",
+        "POST": "LOG  200  403  2FA  2FA  403  2FA  403  2FA  403  403  403  403",
     },
     "decisions:list": {
-        "GET": "LOG  200  200  200  200  200  200  403  -    -    -",
-        "POST": "LOG  405  405  405  405  405  405  405  -    -    -",
+        "GET": "LOG  200  200  2FA  2FA  200  2FA  403  2FA  200  200  200  403",
+        "POST": "LOG  405  405  2FA  2FA  405  2FA  405  2FA  405  405  405  405",
     },
     "decisions:pdf": {
-        "GET": "LOG  200  200  200  200  200  200  403  -    -    -",
-        "POST": "LOG  405  405  405  405  405  405  405  -    -    -",
+        "GET": "LOG  200  200  2FA  2FA  200  2FA  403  2FA  200  200  200  403",
+        "POST": "LOG  405  405  2FA  2FA  405  2FA  405  2FA  405  405  405  405",
     },
     "decisions:public_appendix_download": {
-        "GET": "200  200  200  200  200  200  200  200  -    -    -",
-        "POST": "405  405  405  405  405  405  405  405  -    -    -",
+        "GET": "200  200  200  200  200  200  200  200  200  -    -    -    -",
+        "POST": "405  405  405  405  405  405  405  405  405  -    -    -    -",
     },
     "decisions:public_csv": {
-        "GET": "200  200  200  200  200  200  200  200  -    -    -",
-        "POST": "405  405  405  405  405  405  405  405  -    -    -",
+        "GET": "200  200  200  200  200  200  200  200  200  -    -    -    -",
+        "POST": "405  405  405  405  405  405  405  405  405  -    -    -    -",
     },
     "decisions:public_detail": {
-        "GET": "200  200  200  200  200  200  200  200  -    -    -",
-        "POST": "405  405  405  405  405  405  405  405  -    -    -",
+        "GET": "200  200  200  200  200  200  200  200  200  -    -    -    -",
+        "POST": "405  405  405  405  405  405  405  405  405  -    -    -    -",
     },
     "decisions:public_json": {
-        "GET": "200  200  200  200  200  200  200  200  -    -    -",
-        "POST": "405  405  405  405  405  405  405  405  -    -    -",
+        "GET": "200  200  200  200  200  200  200  200  200  -    -    -    -",
+        "POST": "405  405  405  405  405  405  405  405  405  -    -    -    -",
     },
     "decisions:public_list": {
-        "GET": "200  200  200  200  200  200  200  200  -    -    -",
-        "POST": "405  405  405  405  405  405  405  405  -    -    -",
+        "GET": "200  200  200  200  200  200  200  200  200  -    -    -    -",
+        "POST": "405  405  405  405  405  405  405  405  405  -    -    -    -",
     },
     "decisions:public_pdf": {
-        "GET": "200  200  200  200  200  200  200  200  -    -    -",
-        "POST": "405  405  405  405  405  405  405  405  -    -    -",
+        "GET": "200  200  200  200  200  200  200  200  200  -    -    -    -",
+        "POST": "405  405  405  405  405  405  405  405  405  -    -    -    -",
     },
     "decisions:publish": {
-        "GET": "LOG  405  405  405  405  405  405  405  -    -    -",
-        "POST": "LOG  302  403  2FA  2FA  403  2FA  403  403  403  403",
+        "GET": "LOG  405  405  2FA  2FA  405  2FA  405  2FA  405  405  405  405",
+        "POST": "LOG  302  403  2FA  2FA  403  2FA  403  2FA  403  403  403  403",
     },
     "decisions:resume": {
-        "GET": "LOG  405  405  405  405  405  405  405  -    -    -",
-        "POST": "LOG  302  403  2FA  2FA  403  2FA  403  403  403  403",
+        "GET": "LOG  405  405  2FA  2FA  405  2FA  405  2FA  405  405  405  405",
+        "POST": "LOG  302  403  2FA  2FA  403  2FA  403  2FA  403  403  403  403",
     },
     "decisions:return": {
-        "GET": "LOG  403  403  2FA  2FA  403  2FA  403  200  403  403",
-        "POST": "LOG  403  403  2FA  2FA  403  2FA  403  200  403  403",
+        "GET": "LOG  403  403  2FA  2FA  403  2FA  403  2FA  200  403  403  403",
+        "POST": "LOG  403  403  2FA  2FA  403  2FA  403  2FA  200  403  403  403",
     },
     "decisions:sections": {
-        "GET": "LOG  200  403  403  403  403  403  403  -    -    -",
-        "POST": "LOG  200  403  403  403  403  403  403  -    -    -",
+        "GET": "LOG  200  403  2FA  2FA  403  2FA  403  2FA  403  403  403  403",
+        "POST": "LOG  200  403  2FA  2FA  403  2FA  403  2FA  403  403  403  403",
     },
     "decisions:sign": {
-        "GET": "LOG  403  403  2FA  2FA  403  2FA  403  403  200  403",
-        "POST": "LOG  403  403  2FA  2FA  403  2FA  403  403  200  403",
+        "GET": "LOG  403  403  2FA  2FA  403  2FA  403  2FA  403  200  403  403",
+        "POST": "LOG  403  403  2FA  2FA  403  2FA  403  2FA  403  200  403  403",
     },
     "decisions:submit": {
-        "GET": "LOG  405  405  405  405  405  405  405  -    -    -",
-        "POST": "LOG  302  403  2FA  2FA  403  2FA  403  403  403  403",
+        "GET": "LOG  405  405  2FA  2FA  405  2FA  405  2FA  405  405  405  405",
+        "POST": "LOG  302  403  2FA  2FA  403  2FA  403  2FA  403  403  403  403",
     },
     "decisions:withdraw": {
-        "GET": "LOG  200  403  2FA  2FA  403  2FA  403  403  403  403",
-        "POST": "LOG  200  403  2FA  2FA  403  2FA  403  403  403  403",
+        "GET": "LOG  200  403  2FA  2FA  403  2FA  403  2FA  403  403  403  403",
+        "POST": "LOG  200  403  2FA  2FA  403  2FA  403  2FA  403  403  403  403",
     },
     "decisions:withhold": {
-        "GET": "LOG  405  405  405  405  405  405  405  -    -    -",
-        "POST": "LOG  302  403  2FA  2FA  403  2FA  403  403  403  403",
+        "GET": "LOG  405  405  2FA  2FA  405  2FA  405  2FA  405  405  405  405",
+        "POST": "LOG  302  403  2FA  2FA  403  2FA  403  2FA  403  403  403  403",
+    },
+    # Outside sign-in and two-factor; the matrix's world runs no worker, so never ready.
+    "health_live": {
+        "GET": "200  200  200  200  200  200  200  200  200  -    -    -    -",
+        "POST": "405  405  405  405  405  405  405  405  405  -    -    -    -",
+    },
+    "health_ready": {
+        "GET": "503  503  503  503  503  503  503  503  503  -    -    -    -",
+        "POST": "405  405  405  405  405  405  405  405  405  -    -    -    -",
     },
     "login": {
-        "GET": "200  302  302  2FA  2FA  302  2FA  302  302  302  302",
-        "POST": "200  302  302  2FA  2FA  302  2FA  302  302  302  302",
+        "GET": "200  302  302  2FA  2FA  302  2FA  302  2FA  302  302  302  302",
+        "POST": "200  302  302  2FA  2FA  302  2FA  302  2FA  302  302  302  302",
     },
     "logout": {
-        "GET": "LOG  405  405  405  405  405  405  405  -    -    -",
-        "POST": "LOG  LOG  LOG  LOG  LOG  LOG  LOG  LOG  -    -    -",
+        "GET": "LOG  405  405  405  405  405  405  405  405  -    -    -    -",
+        "POST": "LOG  LOG  LOG  LOG  LOG  LOG  LOG  LOG  LOG  -    -    -    -",
     },
     "organisation": {
-        "GET": "LOG  403  403  403  403  403  200  403  -    -    -",
-        "POST": "LOG  403  403  403  403  403  200  403  -    -    -",
+        "GET": "LOG  403  403  2FA  2FA  403  2FA  403  2FA  403  403  200  403",
+        "POST": "LOG  403  403  2FA  2FA  403  2FA  403  2FA  403  403  200  403",
     },
     "toolkit:action_create": {
-        "GET": "LOG  200  403  403  403  403  403  403  -    -    -",
-        "POST": "LOG  200  403  403  403  403  403  403  -    -    -",
+        "GET": "LOG  200  403  2FA  2FA  403  2FA  403  2FA  403  403  403  403",
+        "POST": "LOG  200  403  2FA  2FA  403  2FA  403  2FA  403  403  403  403",
     },
     "toolkit:action_detail": {
-        "GET": "LOG  200  200  200  200  200  200  403  -    -    -",
-        "POST": "LOG  405  405  405  405  405  405  405  -    -    -",
+        "GET": "LOG  200  200  2FA  2FA  200  2FA  403  2FA  200  200  200  403",
+        "POST": "LOG  405  405  2FA  2FA  405  2FA  405  2FA  405  405  405  405",
     },
     "toolkit:action_edit": {
-        "GET": "LOG  200  403  403  403  403  403  403  -    -    -",
-        "POST": "LOG  200  403  403  403  403  403  403  -    -    -",
+        "GET": "LOG  200  403  2FA  2FA  403  2FA  403  2FA  403  403  403  403",
+        "POST": "LOG  200  403  2FA  2FA  403  2FA  403  2FA  403  403  403  403",
     },
     "toolkit:action_list": {
-        "GET": "LOG  200  200  200  200  200  200  403  -    -    -",
-        "POST": "LOG  405  405  405  405  405  405  405  -    -    -",
+        "GET": "LOG  200  200  2FA  2FA  200  2FA  403  2FA  200  200  200  403",
+        "POST": "LOG  405  405  2FA  2FA  405  2FA  405  2FA  405  405  405  405",
     },
     "toolkit:assessment_edit": {
-        "GET": "LOG  200  403  403  403  403  403  403  -    -    -",
-        "POST": "LOG  200  403  403  403  403  403  403  -    -    -",
+        "GET": "LOG  200  403  2FA  2FA  403  2FA  403  2FA  403  403  403  403",
+        "POST": "LOG  200  403  2FA  2FA  403  2FA  403  2FA  403  403  403  403",
     },
     "toolkit:audit_pack": {
-        "GET": "LOG  405  405  405  405  405  405  405  -    -    -",
-        "POST": "LOG  302  302  302  302  302  302  403  -    -    -",
+        "GET": "LOG  405  405  2FA  2FA  405  2FA  405  2FA  405  405  405  405",
+        "POST": "LOG  302  302  2FA  2FA  302  2FA  403  2FA  302  302  302  403",
     },
     "toolkit:dashboard": {
-        "GET": "LOG  200  200  200  200  200  200  403  -    -    -",
-        "POST": "LOG  405  405  405  405  405  405  405  -    -    -",
+        "GET": "LOG  200  200  2FA  2FA  200  2FA  403  2FA  200  200  200  403",
+        "POST": "LOG  405  405  2FA  2FA  405  2FA  405  2FA  405  405  405  405",
     },
     "toolkit:evidence_create": {
-        "GET": "LOG  200  403  403  403  403  403  403  -    -    -",
-        "POST": "LOG  200  403  403  403  403  403  403  -    -    -",
+        "GET": "LOG  200  403  2FA  2FA  403  2FA  403  2FA  403  403  403  403",
+        "POST": "LOG  200  403  2FA  2FA  403  2FA  403  2FA  403  403  403  403",
     },
     "toolkit:evidence_detail": {
-        "GET": "LOG  200  200  200  200  200  200  403  -    -    -",
-        "POST": "LOG  405  405  405  405  405  405  405  -    -    -",
+        "GET": "LOG  200  200  2FA  2FA  200  2FA  403  2FA  200  200  200  403",
+        "POST": "LOG  405  405  2FA  2FA  405  2FA  405  2FA  405  405  405  405",
     },
     "toolkit:evidence_download": {
-        "GET": "LOG  200  200  200  200  200  200  403  -    -    -",
-        "POST": "LOG  405  405  405  405  405  405  405  -    -    -",
+        "GET": "LOG  200  200  2FA  2FA  200  2FA  403  2FA  200  200  200  403",
+        "POST": "LOG  405  405  2FA  2FA  405  2FA  405  2FA  405  405  405  405",
     },
     "toolkit:evidence_edit": {
-        "GET": "LOG  200  403  403  403  403  403  403  -    -    -",
-        "POST": "LOG  200  403  403  403  403  403  403  -    -    -",
+        "GET": "LOG  200  403  2FA  2FA  403  2FA  403  2FA  403  403  403  403",
+        "POST": "LOG  200  403  2FA  2FA  403  2FA  403  2FA  403  403  403  403",
     },
     "toolkit:evidence_list": {
-        "GET": "LOG  200  200  200  200  200  200  403  -    -    -",
-        "POST": "LOG  405  405  405  405  405  405  405  -    -    -",
+        "GET": "LOG  200  200  2FA  2FA  200  2FA  403  2FA  200  200  200  403",
+        "POST": "LOG  405  405  2FA  2FA  405  2FA  405  2FA  405  405  405  405",
     },
     "toolkit:export_detail": {
-        "GET": "LOG  404  404  404  404  200  404  403  -    -    -",
-        "POST": "LOG  405  405  405  405  405  405  405  -    -    -",
+        "GET": "LOG  404  404  2FA  2FA  200  2FA  403  2FA  404  404  404  403",
+        "POST": "LOG  405  405  2FA  2FA  405  2FA  405  2FA  405  405  405  405",
     },
     "toolkit:export_download": {
-        "GET": "LOG  404  404  404  404  200  404  403  -    -    -",
-        "POST": "LOG  405  405  405  405  405  405  405  -    -    -",
+        "GET": "LOG  404  404  2FA  2FA  200  2FA  403  2FA  404  404  404  403",
+        "POST": "LOG  405  405  2FA  2FA  405  2FA  405  2FA  405  405  405  405",
     },
     "toolkit:guidance_create": {
-        "GET": "LOG  200  403  200  403  403  403  403  -    -    -",
-        "POST": "LOG  200  403  200  403  403  403  403  -    -    -",
+        "GET": "LOG  200  403  2FA  2FA  403  2FA  403  2FA  200  403  403  403",
+        "POST": "LOG  200  403  2FA  2FA  403  2FA  403  2FA  200  403  403  403",
     },
     "toolkit:period_detail": {
-        "GET": "LOG  200  200  200  200  200  200  403  -    -    -",
-        "POST": "LOG  405  405  405  405  405  405  405  -    -    -",
+        "GET": "LOG  200  200  2FA  2FA  200  2FA  403  2FA  200  200  200  403",
+        "POST": "LOG  405  405  2FA  2FA  405  2FA  405  2FA  405  405  405  405",
     },
     "toolkit:period_export": {
-        "GET": "LOG  200  200  200  200  200  200  403  -    -    -",
-        "POST": "LOG  405  405  405  405  405  405  405  -    -    -",
+        "GET": "LOG  200  200  2FA  2FA  200  2FA  403  2FA  200  200  200  403",
+        "POST": "LOG  405  405  2FA  2FA  405  2FA  405  2FA  405  405  405  405",
     },
     "toolkit:period_list": {
-        "GET": "LOG  200  200  200  200  200  200  403  -    -    -",
-        "POST": "LOG  405  405  405  405  405  405  405  -    -    -",
+        "GET": "LOG  200  200  2FA  2FA  200  2FA  403  2FA  200  200  200  403",
+        "POST": "LOG  405  405  2FA  2FA  405  2FA  405  2FA  405  405  405  405",
     },
     "toolkit:period_pdf": {
-        "GET": "LOG  200  200  200  200  200  200  403  -    -    -",
-        "POST": "LOG  405  405  405  405  405  405  405  -    -    -",
+        "GET": "LOG  200  200  2FA  2FA  200  2FA  403  2FA  200  200  200  403",
+        "POST": "LOG  405  405  2FA  2FA  405  2FA  405  2FA  405  405  405  405",
     },
     "toolkit:period_reconfirm": {
-        "GET": "LOG  405  405  405  405  405  405  405  -    -    -",
-        "POST": "LOG  302  403  403  403  403  403  403  -    -    -",
+        "GET": "LOG  405  405  2FA  2FA  405  2FA  405  2FA  405  405  405  405",
+        "POST": "LOG  302  403  2FA  2FA  403  2FA  403  2FA  403  403  403  403",
     },
     "toolkit:period_start": {
-        "GET": "LOG  200  403  403  403  403  403  403  -    -    -",
-        "POST": "LOG  200  403  403  403  403  403  403  -    -    -",
+        "GET": "LOG  200  403  2FA  2FA  403  2FA  403  2FA  403  403  403  403",
+        "POST": "LOG  200  403  2FA  2FA  403  2FA  403  2FA  403  403  403  403",
     },
     "toolkit:section_detail": {
-        "GET": "LOG  200  200  200  200  200  200  403  -    -    -",
-        "POST": "LOG  405  405  405  405  405  405  405  -    -    -",
+        "GET": "LOG  200  200  2FA  2FA  200  2FA  403  2FA  200  200  200  403",
+        "POST": "LOG  405  405  2FA  2FA  405  2FA  405  2FA  405  405  405  405",
     },
     "toolkit:section_list": {
-        "GET": "LOG  200  200  200  200  200  200  403  -    -    -",
-        "POST": "LOG  405  405  405  405  405  405  405  -    -    -",
+        "GET": "LOG  200  200  2FA  2FA  200  2FA  403  2FA  200  200  200  403",
+        "POST": "LOG  405  405  2FA  2FA  405  2FA  405  2FA  405  405  405  405",
     },
 }
 
@@ -483,6 +505,8 @@ def world(django_db_setup, django_db_blocker, tmp_path_factory):
                 }
                 personas["administrator"].is_staff = True
                 personas["administrator"].save()
+                personas["superuser"].is_staff = personas["superuser"].is_superuser = True
+                personas["superuser"].save()
                 yield World(personas)
                 raise _Undo
         except _Undo:
@@ -629,6 +653,10 @@ def test_permission_matrix(name, world, db, stub_pdfs):
                 pass
             client.cookies = cookies
             outcome = row[actor] = _outcome(response)
+            cache_control = {v.strip() for v in response.get("Cache-Control", "").split(",")}
+            stored = "no-store" not in cache_control or "public" in cache_control
+            if actor != "anonymous" and name not in SHARED_FOR_EVERYONE and stored:
+                problems.append(f"{method} as {actor}: Cache-Control {cache_control or 'none'}")
             writes = not (method == "POST" and outcome in ("200", "302"))
             changed = {
                 t: (before[t], after[t])
@@ -685,3 +713,44 @@ def test_sign_in_post_without_token_is_refused(world, db):
     response = client.post(reverse("login"), {"username": "officer", "password": PASSWORD})
     assert response.status_code == 403
     assert "_auth_user_id" not in client.session
+
+
+# --- Two-factor authentication for every role (TWO_FACTOR_ALL_ROLES) -------------------------
+
+# Open before a code: the pages that make or take the code, sign-out, and sign-in itself.
+OPEN_BEFORE_A_CODE = {"accounts:enrol", "accounts:verify", "logout", "login", "admin:login"}
+
+
+def _staff_pages() -> list[str]:
+    """Every pattern but those open before a code and the public ones (anonymous gets them)."""
+    # 503: /healthz/ready, open to everyone but never ready in this world (no worker).
+    public = {n for n, row in MATRIX.items() if row["GET"].split()[0] in ("200", "405", "503")}
+    return [n for n in pattern_names() if n not in OPEN_BEFORE_A_CODE | public]
+
+
+@pytest.mark.parametrize("name", _staff_pages())
+def test_with_two_factor_for_all_roles_every_staff_page_asks_for_a_code(
+    name, world, db, settings, stub_pdfs
+):
+    """With the setting on, an officer without an app and an auditor with one are sent to set
+    one up or enter a code on every page that needs sign-in, for GET and POST alike."""
+    settings.TWO_FACTOR_ALL_ROLES = True
+    url = reverse(name, kwargs=KWARGS[name](world) if name in KWARGS else None)
+    auditor = world.personas["auditor"]
+    for user, page in (
+        (world.personas["officer"], "/accounts/two-factor/set-up/"),
+        (auditor, "/accounts/two-factor/verify/"),
+    ):
+        client = Client()
+        client.force_login(user)
+        for method in ("GET", "POST"):
+            try:
+                with transaction.atomic():
+                    if page.endswith("verify/"):
+                        confirmed_device(auditor)
+                    response = client.generic(method, url)
+                    raise _Undo
+            except _Undo:
+                pass
+            assert response.status_code == 302, (method, user.username, response.status_code)
+            assert response["Location"].startswith(page), (method, response["Location"])

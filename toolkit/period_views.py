@@ -3,22 +3,19 @@
 from datetime import date, timedelta
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from prevent_compliance.rules import allowed, require
+
 from . import exports, reports, services
 from .forms import GuidanceForm, PeriodStartForm
 from .models import ExportJob, GuidanceUpdate, ReviewPeriod, SectionAssessment
 from .tasks import audit_pack_request
-
-
-def _require(user, perm: str, obj=None) -> None:
-    if not user.has_perm(perm, obj):
-        raise PermissionDenied
 
 
 def _period(year: int) -> ReviewPeriod:
@@ -35,7 +32,7 @@ def _period(year: int) -> ReviewPeriod:
 
 @require_GET
 def period_list(request):
-    _require(request.user, "toolkit.view_reviewperiod")
+    require(request.user, "toolkit.view_reviewperiod")
     periods = ReviewPeriod.objects.select_related("edition").order_by("-start_date")
     page = Paginator(periods, 25).get_page(request.GET.get("page"))
     return render(
@@ -43,8 +40,8 @@ def period_list(request):
         "toolkit/period_list.html",
         {
             "page": page,
-            "can_start": request.user.has_perm("toolkit.add_reviewperiod"),
-            "can_record_guidance": request.user.has_perm("toolkit.add_guidanceupdate"),
+            "can_start": allowed(request.user, "toolkit.add_reviewperiod"),
+            "can_record_guidance": allowed(request.user, "toolkit.add_guidanceupdate"),
             "guidance": GuidanceUpdate.objects.select_related("recorded_by")[:10],
         },
     )
@@ -53,7 +50,7 @@ def period_list(request):
 @require_GET
 def period_detail(request, year: int):
     period = _period(year)
-    _require(request.user, "toolkit.view_reviewperiod", period)
+    require(request.user, "toolkit.view_reviewperiod", period)
     assessments = (
         SectionAssessment.objects.filter(period=period)
         .select_related("section", "assessed_by", "carried_from")
@@ -68,10 +65,10 @@ def period_detail(request, year: int):
             "pending_guidance": list(period.pending_guidance()),
             "registers": exports.REGISTERS.values(),
             "jobs": period.exports.select_related("requested_by")[:5],
-            "can_reconfirm": request.user.has_perm("toolkit.reconfirm_reviewperiod", period)
+            "can_reconfirm": allowed(request.user, "toolkit.reconfirm_reviewperiod", period)
             and not period.is_locked,
-            "can_export": request.user.has_perm("toolkit.export_period", period),
-            "can_submit": request.user.has_perm("toolkit.submit_reviewperiod", period)
+            "can_export": allowed(request.user, "toolkit.export_period", period),
+            "can_submit": allowed(request.user, "toolkit.submit_reviewperiod", period)
             and period.status == ReviewPeriod.Status.OPEN,
         },
     )
@@ -90,7 +87,7 @@ def _next_period_dates(previous: ReviewPeriod | None) -> tuple[date, date, str]:
 
 @require_http_methods(["GET", "POST"])
 def period_start(request):
-    _require(request.user, "toolkit.add_reviewperiod")
+    require(request.user, "toolkit.add_reviewperiod")
     previous = ReviewPeriod.objects.order_by("-start_date").first()
     start, end, label = _next_period_dates(previous)
     form = PeriodStartForm(
@@ -114,7 +111,7 @@ def period_start(request):
 @require_POST
 def period_reconfirm(request, year: int):
     period = _period(year)
-    _require(request.user, "toolkit.reconfirm_reviewperiod", period)
+    require(request.user, "toolkit.reconfirm_reviewperiod", period)
     try:
         services.review_period_reconfirm(actor=request.user, period=period)
     except ValidationError as exc:
@@ -126,7 +123,7 @@ def period_reconfirm(request, year: int):
 
 @require_http_methods(["GET", "POST"])
 def guidance_create(request):
-    _require(request.user, "toolkit.add_guidanceupdate")
+    require(request.user, "toolkit.add_guidanceupdate")
     form = GuidanceForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         services.guidance_record(actor=request.user, **form.cleaned_data)
@@ -143,7 +140,7 @@ def guidance_create(request):
 def period_pdf(request, year: int):
     """The signed review exactly as stored, or a fresh DRAFT before sign-off."""
     period = _period(year)
-    _require(request.user, "toolkit.export_period", period)
+    require(request.user, "toolkit.export_period", period)
     if period.final_pdf:
         response = FileResponse(
             period.final_pdf.open("rb"),
@@ -164,7 +161,7 @@ def period_pdf(request, year: int):
 @require_GET
 def period_export(request, year: int, register: str, fmt: str):
     period = _period(year)
-    _require(request.user, "toolkit.export_period", period)
+    require(request.user, "toolkit.export_period", period)
     item = exports.REGISTERS.get(register)
     if item is None or fmt not in ("csv", "xlsx"):
         raise Http404("No such register or format.")
@@ -186,7 +183,7 @@ def period_export(request, year: int, register: str, fmt: str):
 @require_POST
 def audit_pack_create(request, year: int):
     period = _period(year)
-    _require(request.user, "toolkit.export_period", period)
+    require(request.user, "toolkit.export_period", period)
     job = audit_pack_request(actor=request.user, period=period)
     messages.success(request, "The audit pack is being built. This page shows when it is ready.")
     return redirect(job)
@@ -196,7 +193,7 @@ def _job_for(request, public_id) -> ExportJob:
     job = get_object_or_404(ExportJob.objects.select_related("period"), public_id=public_id)
     # Only the person who asked for it (or an auditor/administrator role with export rights
     # to the period) may see it; everyone with export rights may build their own.
-    _require(request.user, "toolkit.export_period", job.period)
+    require(request.user, "toolkit.export_period", job.period)
     if job.requested_by_id != request.user.pk:
         raise Http404("No such export.")
     return job

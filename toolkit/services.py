@@ -13,6 +13,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from prevent_compliance.rules import allowed, require
 from prevent_compliance.uploads import ValidatedUpload, random_storage_name
 
 from .models import (
@@ -26,12 +27,6 @@ from .models import (
     SectionAssessment,
     ToolkitEdition,
 )
-
-
-def _require(actor, perm: str, obj=None) -> None:
-    if not actor.has_perm(perm, obj):
-        raise PermissionDenied(f"You do not have permission to do this ({perm}).")
-
 
 STALE_EDIT = (
     "Someone else saved this record after you opened it, so your changes were not saved. "
@@ -190,11 +185,11 @@ def assessment_update(
     expected_version: int | None = None,
 ) -> SectionAssessment:
     """Record a rating and narrative; stamps who assessed it and when."""
-    _require(actor, "toolkit.change_sectionassessment", assessment)
+    require(actor, "toolkit.change_sectionassessment", assessment)
     with transaction.atomic():
         next_version = _claim_version(SectionAssessment, assessment.pk, expected_version)
         assessment = SectionAssessment.objects.select_related("period").get(pk=assessment.pk)
-        _require(actor, "toolkit.change_sectionassessment", assessment)
+        require(actor, "toolkit.change_sectionassessment", assessment)
         unchanged = assessment.rating == rating and assessment.narrative == narrative
         if unchanged and not assessment.to_reconfirm:
             return assessment
@@ -259,7 +254,7 @@ def evidence_create(
 
     It counts towards the current review period unless other periods are given.
     """
-    _require(actor, "toolkit.add_evidence")
+    require(actor, "toolkit.add_evidence")
     evidence = Evidence(
         title=title,
         description=description,
@@ -299,7 +294,7 @@ def evidence_update(
 
     Refused if ``expected_version`` is given and someone saved the record since.
     """
-    _require(actor, "toolkit.change_evidence", evidence)
+    require(actor, "toolkit.change_evidence", evidence)
     for key, value in fields.items():
         setattr(evidence, key, value)
     if upload is not None:
@@ -336,7 +331,7 @@ def _check_criteria_within_sections(criteria, sections) -> None:
 
 def action_create(*, actor, **fields) -> Action:
     """Raise an action in the action plan."""
-    _require(actor, "toolkit.add_action")
+    require(actor, "toolkit.add_action")
     action = Action(created_by=actor, **fields)
     if action.period_id and action.period.is_locked:
         raise ValidationError("The review period is signed off: raise the action in an open one.")
@@ -354,7 +349,7 @@ def action_update(
 
     Refused if ``expected_version`` is given and someone saved the action since.
     """
-    _require(actor, "toolkit.change_action", action)
+    require(actor, "toolkit.change_action", action)
     for key, value in fields.items():
         setattr(action, key, value)
     _apply_completion(action)
@@ -387,7 +382,7 @@ def review_period_start(
     Each section's rating is carried forward marked "to re-confirm"; evidence still within
     its review-by date stays linked; open and in-progress actions carry over.
     """
-    _require(actor, "toolkit.add_reviewperiod")
+    require(actor, "toolkit.add_reviewperiod")
     with transaction.atomic():
         previous = (
             ReviewPeriod.objects.select_for_update()
@@ -441,7 +436,7 @@ def guidance_record(
     *, actor, kind: str, title: str, published_on: date, url: str = ""
 ) -> GuidanceUpdate:
     """Record new national guidance; open periods show "review due" until re-confirmed."""
-    _require(actor, "toolkit.add_guidanceupdate")
+    require(actor, "toolkit.add_guidanceupdate")
     update = GuidanceUpdate(
         kind=kind, title=title, published_on=published_on, url=url, recorded_by=actor
     )
@@ -452,7 +447,7 @@ def guidance_record(
 
 def review_period_reconfirm(*, actor, period: ReviewPeriod) -> ReviewPeriod:
     """Confirm the period's ratings have been reviewed against the latest guidance."""
-    _require(actor, "toolkit.reconfirm_reviewperiod", period)
+    require(actor, "toolkit.reconfirm_reviewperiod", period)
     with transaction.atomic():
         period = ReviewPeriod.objects.select_for_update().get(pk=period.pk)
         if period.is_locked:
@@ -464,7 +459,7 @@ def review_period_reconfirm(*, actor, period: ReviewPeriod) -> ReviewPeriod:
 
 def review_period_mark_in_review(*, actor, period: ReviewPeriod) -> ReviewPeriod:
     """The annual review has been submitted for sign-off (called by the decision service)."""
-    _require(actor, "toolkit.submit_reviewperiod", period)
+    require(actor, "toolkit.submit_reviewperiod", period)
     period = ReviewPeriod.objects.select_for_update().get(pk=period.pk)
     if period.status != ReviewPeriod.Status.OPEN:
         raise ValidationError("Only an open review period can be submitted for sign-off.")
@@ -473,8 +468,21 @@ def review_period_mark_in_review(*, actor, period: ReviewPeriod) -> ReviewPeriod
     return period
 
 
+# The decision steps that put a period under review back to open (decisions/rules.py).
+REOPENING_STEPS = (
+    "decisions.withdraw_decision",
+    "decisions.return_decision",
+    "decisions.defer_decision",
+)
+
+
 def review_period_reopen(*, actor, period: ReviewPeriod, reason: str) -> ReviewPeriod:
-    """Back to open when its sign-off decision is returned, withdrawn or deferred."""
+    """Back to open when its sign-off decision is returned, withdrawn or deferred.
+
+    Only someone who may take one of those steps may reopen a period.
+    """
+    if not any(allowed(actor, perm) for perm in REOPENING_STEPS):
+        raise PermissionDenied("Only a step on the period's review decision reopens it.")
     period = ReviewPeriod.objects.select_for_update().get(pk=period.pk)
     if period.status == ReviewPeriod.Status.IN_REVIEW:
         period.status = ReviewPeriod.Status.OPEN

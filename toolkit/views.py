@@ -2,7 +2,7 @@
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Window
 from django.http import FileResponse, Http404
@@ -10,17 +10,15 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
+from prevent_compliance.rules import allowed, require
+from prevent_compliance.uploads import download_as
+
 from . import selectors, services
 from .forms import ActionFilter, ActionForm, AssessmentForm, EvidenceForm
 from .models import Action, Evidence, SectionAssessment
 
 PAGE_SIZE = 25
 SECTION_ACTIONS = 25
-
-
-def _require(user, perm: str, obj=None) -> None:
-    if not user.has_perm(perm, obj):
-        raise PermissionDenied
 
 
 def _page(request, queryset):
@@ -56,7 +54,7 @@ def _apply_service_errors(form, exc: ValidationError) -> None:
 
 @require_GET
 def dashboard(request):
-    _require(request.user, "toolkit.view_records")
+    require(request.user, "toolkit.view_records")
     period = selectors.current_period()
     today = timezone.localdate()
     overview = selectors.section_overview(period)
@@ -86,7 +84,7 @@ def dashboard(request):
 
 @require_GET
 def section_list(request):
-    _require(request.user, "toolkit.view_records")
+    require(request.user, "toolkit.view_records")
     period = selectors.current_period()
     return render(
         request,
@@ -97,7 +95,7 @@ def section_list(request):
 
 @require_GET
 def section_detail(request, number: int):
-    _require(request.user, "toolkit.view_records")
+    require(request.user, "toolkit.view_records")
     period = selectors.current_period()
     section = selectors.get_section(number, period)
     assessment = (
@@ -121,7 +119,7 @@ def section_detail(request, number: int):
             "evidence_page": _page(request, selectors.section_evidence(section, period)),
             "actions": actions,
             "actions_total": actions[0].total if actions else 0,
-            "can_edit": request.user.has_perm("toolkit.change_sectionassessment", assessment),
+            "can_edit": allowed(request.user, "toolkit.change_sectionassessment", assessment),
             "today": timezone.localdate(),
         },
     )
@@ -132,7 +130,7 @@ def assessment_edit(request, number: int):
     period = _period_or_404()
     section = selectors.get_section(number, period)
     assessment = get_object_or_404(SectionAssessment, period=period, section=section)
-    _require(request.user, "toolkit.change_sectionassessment", assessment)
+    require(request.user, "toolkit.change_sectionassessment", assessment)
     form = AssessmentForm(
         _posted(request),
         initial={
@@ -167,7 +165,7 @@ def assessment_edit(request, number: int):
 
 @require_GET
 def evidence_list(request):
-    _require(request.user, "toolkit.view_evidence")
+    require(request.user, "toolkit.view_evidence")
     queryset = selectors.evidence_list()
     return render(request, "toolkit/evidence_list.html", {"page": _page(request, queryset)})
 
@@ -177,13 +175,13 @@ def evidence_detail(request, public_id):
     evidence = get_object_or_404(
         selectors.evidence_list().prefetch_related("criteria__section"), public_id=public_id
     )
-    _require(request.user, "toolkit.view_evidence", evidence)
+    require(request.user, "toolkit.view_evidence", evidence)
     return render(
         request,
         "toolkit/evidence_detail.html",
         {
             "evidence": evidence,
-            "can_edit": request.user.has_perm("toolkit.change_evidence", evidence),
+            "can_edit": allowed(request.user, "toolkit.change_evidence", evidence),
             "review_state": evidence.review_state(),
         },
     )
@@ -221,7 +219,7 @@ def _evidence_values(form) -> dict:
 
 @require_http_methods(["GET", "POST"])
 def evidence_create(request):
-    _require(request.user, "toolkit.add_evidence")
+    require(request.user, "toolkit.add_evidence")
     form = _evidence_form(request)
     if request.method == "POST" and form.is_valid():
         try:
@@ -237,7 +235,7 @@ def evidence_create(request):
 @require_http_methods(["GET", "POST"])
 def evidence_edit(request, public_id):
     evidence = get_object_or_404(Evidence, public_id=public_id)
-    _require(request.user, "toolkit.change_evidence", evidence)
+    require(request.user, "toolkit.change_evidence", evidence)
     form = _evidence_form(request, instance=evidence)
     if request.method == "POST" and form.is_valid():
         if not form.has_changed():
@@ -260,14 +258,14 @@ def evidence_edit(request, public_id):
 @require_GET
 def evidence_download(request, public_id):
     evidence = get_object_or_404(Evidence, public_id=public_id)
-    _require(request.user, "toolkit.view_evidence", evidence)
+    require(request.user, "toolkit.view_evidence", evidence)
     if not evidence.file:
         raise Http404("This evidence has no file.")
+    filename, content_type = download_as(
+        evidence.original_filename, evidence.content_type, fallback="evidence"
+    )
     response = FileResponse(
-        evidence.file.open("rb"),
-        as_attachment=True,
-        filename=evidence.original_filename or "evidence",
-        content_type=evidence.content_type or "application/octet-stream",
+        evidence.file.open("rb"), as_attachment=True, filename=filename, content_type=content_type
     )
     response["Cache-Control"] = "private, no-store"
     return response
@@ -278,7 +276,7 @@ def evidence_download(request, public_id):
 
 @require_GET
 def action_list(request):
-    _require(request.user, "toolkit.view_action")
+    require(request.user, "toolkit.view_action")
     period = selectors.current_period()
     action_filter = ActionFilter(
         request.GET or None,
@@ -293,7 +291,7 @@ def action_list(request):
             "page": _page(request, action_filter.qs),
             "query": _query_without_page(request),
             "today": timezone.localdate(),
-            "can_add": request.user.has_perm("toolkit.add_action"),
+            "can_add": allowed(request.user, "toolkit.add_action"),
         },
     )
 
@@ -301,13 +299,13 @@ def action_list(request):
 @require_GET
 def action_detail(request, public_id):
     action = get_object_or_404(selectors.action_list(), public_id=public_id)
-    _require(request.user, "toolkit.view_action", action)
+    require(request.user, "toolkit.view_action", action)
     return render(
         request,
         "toolkit/action_detail.html",
         {
             "action": action,
-            "can_edit": request.user.has_perm("toolkit.change_action", action),
+            "can_edit": allowed(request.user, "toolkit.change_action", action),
             "today": timezone.localdate(),
         },
     )
@@ -315,10 +313,14 @@ def action_detail(request, public_id):
 
 @require_http_methods(["GET", "POST"])
 def action_create(request):
-    _require(request.user, "toolkit.add_action")
+    require(request.user, "toolkit.add_action")
     period = _period_or_404()
     initial = {}
-    if (number := request.GET.get("section", "")).isdigit():
+    if (
+        (number := request.GET.get("section", "")).isascii()
+        and number.isdigit()
+        and len(number) < 4
+    ):
         initial["section"] = period.edition.sections.filter(number=number).first()
     form = ActionForm(_posted(request), initial=initial, edition=period.edition)
     if request.method == "POST" and form.is_valid():
@@ -338,7 +340,7 @@ def action_edit(request, public_id):
     action = get_object_or_404(
         Action.objects.select_related("period__edition"), public_id=public_id
     )
-    _require(request.user, "toolkit.change_action", action)
+    require(request.user, "toolkit.change_action", action)
     form = ActionForm(_posted(request), instance=action, edition=action.period.edition)
     if request.method == "POST" and form.is_valid():
         if not form.has_changed():

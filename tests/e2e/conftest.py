@@ -138,7 +138,7 @@ class Journey:
 def _roles_after_flush(transactional_db):
     """Browser tests use the live server, so each ends by emptying every table, the role
     groups a data migration made included: make them again for the next journey."""
-    from tests.decisions.conftest import _recreate_roles
+    from tests.conftest import _recreate_roles
 
     _recreate_roles()
 

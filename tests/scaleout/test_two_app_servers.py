@@ -25,7 +25,6 @@ from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
-from tests.decisions.conftest import roles_present  # noqa: F401 (fixture)
 from tests.toolkit.helpers import action_post
 from toolkit import services
 from toolkit.models import Action
