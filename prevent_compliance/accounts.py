@@ -26,6 +26,7 @@ from axes.backends import AxesStandaloneBackend
 from django import forms
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import get_user_model
 from django.contrib.auth.signals import user_logged_in
 from django.contrib.auth.views import LoginView
 from django.db import transaction
@@ -36,6 +37,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -287,25 +289,79 @@ def two_factor(request):
     )
 
 
+# The set-up this session started: only this session may confirm it.
+ENROL_SESSION_KEY = "_enrol_device_id"
+RESTARTED = (
+    "This set-up was replaced by a newer one or started in another browser, so it has been "
+    "started again here. Scan the new QR code, then enter the code your app shows"
+)
+
+
+def _start_enrolment(request: HttpRequest) -> TOTPDevice:
+    """A fresh secret for this session; every unfinished set-up of the user is discarded."""
+    user = request.user
+    with transaction.atomic():
+        get_user_model().objects.select_for_update().filter(pk=user.pk).first()
+        TOTPDevice.objects.filter(user=user, confirmed=False).delete()
+        device = TOTPDevice.objects.create(user=user, name=DEVICE_NAME, confirmed=False)
+    request.session[ENROL_SESSION_KEY] = device.pk
+    return device
+
+
+def _enrolment_of_this_session(request: HttpRequest) -> TOTPDevice | None:
+    device_id = request.session.get(ENROL_SESSION_KEY)
+    if not isinstance(device_id, int):
+        return None
+    return TOTPDevice.objects.filter(pk=device_id, user=request.user, confirmed=False).first()
+
+
+def _confirm_enrolment(request: HttpRequest, device: TOTPDevice) -> TOTPDevice | None:
+    """Mark the app confirmed, unless another set-up of the user was confirmed meanwhile."""
+    user = request.user
+    with transaction.atomic():
+        get_user_model().objects.select_for_update().filter(pk=user.pk).first()
+        if TOTPDevice.objects.filter(user=user, confirmed=True).exists():
+            return None
+        device = TOTPDevice.objects.filter(pk=device.pk, confirmed=False).first()
+        if device is None:
+            return None
+        device.confirmed = True
+        device.save(update_fields=["confirmed"])
+        TOTPDevice.objects.filter(user=user, confirmed=False).delete()
+    request.session.pop(ENROL_SESSION_KEY, None)
+    return device
+
+
+@never_cache
 @require_http_methods(["GET", "POST"])
 def enrol(request):
-    """Show a new secret as a QR code and text; the first correct code confirms the app."""
+    """Show a new secret as a QR code and text; a correct code from this session confirms it.
+
+    Every visit starts afresh: a new secret, earlier unfinished set-ups discarded, and only the
+    session that was shown the secret can confirm it, so nobody else who opens this page (with
+    the same password) is shown the secret or can finish the set-up.
+    """
     user = request.user
     next_url = _safe_next(request, request.POST.get("next") or request.GET.get("next"))
     if confirmed_device(user):
         # Replacing an app is an administrator's job (delete the device in the admin), so a
         # stolen password alone can never swap in the thief's phone.
         return redirect("accounts:two_factor")
-    device = TOTPDevice.objects.filter(user=user, confirmed=False).first()
+    restarted = False
+    device = _enrolment_of_this_session(request) if request.method == "POST" else None
     if device is None:
-        device = TOTPDevice.objects.create(user=user, name=DEVICE_NAME, confirmed=False)
-    form = CodeForm(request.POST or None, device=device, submit_label="Confirm code")
-    if request.method == "POST" and form.is_valid():
-        with transaction.atomic():
-            device.confirmed = True
-            device.save(update_fields=["confirmed"])
-            TOTPDevice.objects.filter(user=user, confirmed=False).delete()
-        django_otp.login(request, device)
+        restarted = request.method == "POST"
+        device = _start_enrolment(request)
+    form = CodeForm(
+        request.POST if not restarted and request.method == "POST" else None,
+        device=device,
+        submit_label="Confirm code",
+    )
+    if request.method == "POST" and not restarted and form.is_valid():
+        confirmed = _confirm_enrolment(request, device)
+        if confirmed is None:
+            return redirect("accounts:two_factor")
+        django_otp.login(request, confirmed)
         messages.success(request, "Two-factor authentication is set up.")
         return redirect(next_url)
     return render(
@@ -313,6 +369,7 @@ def enrol(request):
         "accounts/enrol.html",
         {
             "form": form,
+            "restarted": RESTARTED if restarted else "",
             "qr_svg": _qr_svg(device.config_url),
             "secret": _grouped_secret(device),
             "next": next_url,

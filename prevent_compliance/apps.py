@@ -7,7 +7,10 @@ class PreventComplianceConfig(AppConfig):
     verbose_name = "Prevent Compliance"
 
     def ready(self):
-        from . import accounts  # noqa: F401  (connects the sign-in signal receiver)
+        from . import (
+            account_changes,  # noqa: F401  (records role, password, app changes)
+            accounts,  # noqa: F401  (connects the sign-in signal receiver)
+        )
 
 
 class AdminConfig(admin_apps.AdminConfig):

@@ -23,7 +23,8 @@ def test_admin_refuses_to_change_or_delete_a_signed_record(
     inline = decision_admin.get_inline_instances(request, wpcc4_0028)
     assert all(not i.has_change_permission(request, wpcc4_0028) for i in inline)
     draft = make_decision("draft")
-    assert decision_admin.has_change_permission(request, draft)
+    # Drafts too change only through the services (tests/prevent_compliance/test_admin_security.py).
+    assert not decision_admin.has_change_permission(request, draft)
 
 
 def test_admin_change_page_of_a_signed_record_is_read_only(wpcc4_0028, django_user_model, client):

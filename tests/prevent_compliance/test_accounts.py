@@ -166,11 +166,13 @@ def test_enrolment_shows_a_qr_code_and_the_secret(client, commissioner):
     assert 'data-testid="totp-secret"' in page
 
 
-def test_enrolment_keeps_the_same_secret_until_confirmed(client, commissioner):
+def test_each_visit_to_set_up_makes_a_fresh_secret_and_discards_the_last(client, commissioner):
     client.force_login(commissioner)
     client.get(reverse("accounts:enrol"))
+    first = TOTPDevice.objects.get(user=commissioner)
     client.get(reverse("accounts:enrol"))
-    assert TOTPDevice.objects.filter(user=commissioner).count() == 1
+    second = TOTPDevice.objects.get(user=commissioner)
+    assert second.pk != first.pk and second.key != first.key
 
 
 def test_a_correct_code_confirms_the_app_and_verifies_the_session(client, commissioner):
@@ -197,6 +199,7 @@ def test_a_wrong_code_does_not_confirm_the_app(client, commissioner):
 
 def test_a_code_that_is_not_six_numbers_is_refused_plainly(client, commissioner):
     client.force_login(commissioner)
+    client.get(reverse("accounts:enrol"))
     response = client.post(reverse("accounts:enrol"), {"code": "abc"})
     assert "Enter the code as 6 numbers" in response.content.decode()
 
