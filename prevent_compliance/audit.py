@@ -23,9 +23,9 @@ import rules
 from django import forms
 from django.apps import apps
 from django.contrib.auth import get_user_model
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db import connection, models
+from django.db import DataError, connection, models, transaction
 from django.db.models import CharField, F, Value
 from django.db.models.fields.files import FieldFile
 from django.db.models.functions import Cast
@@ -41,6 +41,7 @@ from simple_history.utils import get_m2m_reverse_field_name
 
 from .forms import GovUKDateField, gds_helper
 from .roles import is_administrator, is_auditor
+from .rules import require
 
 rules.add_perm("prevent_compliance.view_audit_log", is_auditor | is_administrator)
 
@@ -83,8 +84,10 @@ class AuditedRecord:
                 filters = self.lookup(identifier)
             else:
                 filters = {self.lookup: identifier}
-            obj = self.model._default_manager.filter(**filters).first()
-        except (ValueError, ValidationError, TypeError):
+            # In a savepoint: a value the database refuses (NUL, out of range) ends as a 404.
+            with transaction.atomic():
+                obj = self.model._default_manager.filter(**filters).first()
+        except (ValueError, ValidationError, TypeError, OverflowError, DataError):
             obj = None
         if obj is None:
             raise Http404("No such record.")
@@ -313,8 +316,7 @@ def history(request, key: str, identifier: str):
     if registration is None:
         raise Http404("No such kind of record.")
     obj = registration.get_object(identifier)
-    if not request.user.has_perm(registration.view_perm, obj):
-        raise PermissionDenied
+    require(request.user, registration.view_perm, obj)
     page, entries = history_page(obj, registration, request.GET.get("page"))
     back = obj.get_absolute_url() if hasattr(obj, "get_absolute_url") else ""
     return render(
@@ -485,10 +487,12 @@ class AuditLog:
         }
 
     def iterate(self, chunk_size: int = 2000) -> Iterator[dict]:
+        # The query is built now, not on the first row, so that it fails before a response
+        # starts rather than halfway through a download.
         union = self._union()
-        if union is not None:
-            for row in union.iterator(chunk_size=chunk_size):
-                yield self._row(row, link=False)
+        if union is None:
+            return iter(())
+        return (self._row(row, link=False) for row in union.iterator(chunk_size=chunk_size))
 
 
 class AuditFilterForm(forms.Form):
@@ -532,8 +536,7 @@ class AuditFilterForm(forms.Form):
 
 
 def _require_log_access(user) -> None:
-    if not user.has_perm("prevent_compliance.view_audit_log"):
-        raise PermissionDenied
+    require(user, "prevent_compliance.view_audit_log")
 
 
 def _filter_form(request) -> AuditFilterForm:
@@ -542,10 +545,7 @@ def _filter_form(request) -> AuditFilterForm:
     return AuditFilterForm(params if params else None)
 
 
-@require_GET
-def log(request):
-    _require_log_access(request.user)
-    form = _filter_form(request)
+def _log_page(request, form: AuditFilterForm, *, status: int = 200):
     page = Paginator(AuditLog(form.filters()), LOG_PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
@@ -553,7 +553,14 @@ def log(request):
         request,
         "audit/log.html",
         {"form": form, "page": page, "query": query.urlencode()},
+        status=status,
     )
+
+
+@require_GET
+def log(request):
+    _require_log_access(request.user)
+    return _log_page(request, _filter_form(request))
 
 
 class _Echo:
@@ -571,7 +578,11 @@ def _csv_safe(value) -> str:
 def log_export(request):
     """The filtered log as CSV, streamed so that a large log never sits in memory."""
     _require_log_access(request.user)
-    rows = AuditLog(_filter_form(request).filters()).iterate()
+    form = _filter_form(request)
+    if form.is_bound and not form.is_valid():
+        # Never the whole log in place of the part asked for: show what is wrong instead.
+        return _log_page(request, form, status=400)
+    rows = AuditLog(form.filters()).iterate()
     writer = csv.writer(_Echo())
 
     def lines():
@@ -608,3 +619,29 @@ urlpatterns = [
     # A decision reference may contain "/" (PCC/D/2023/03), so the identifier is a path.
     path("history/<str:key>/<path:identifier>/", history, name="history"),
 ]
+
+
+# Account changes (roles, passwords, authenticator apps) and role grants: prevent_compliance's
+# own records in the log, open to those who may read the log.
+def _register_account_records() -> None:
+    from django.db.models.functions import Concat
+
+    from .models import AccountEvent, RoleGrant
+
+    register_history(
+        "account-change",
+        AccountEvent,
+        view_perm="prevent_compliance.view_audit_log",
+        title=F("summary"),
+    )
+    register_history(
+        "role-grant",
+        RoleGrant,
+        view_perm="prevent_compliance.view_audit_log",
+        title=Concat(
+            F("role__name"), Value(" for "), F("account__username"), output_field=CharField()
+        ),
+    )
+
+
+_register_account_records()

@@ -1,5 +1,6 @@
 """Form pieces shared by both apps: GOV.UK date inputs and the crispy helper defaults."""
 
+import unicodedata
 from datetime import date
 
 from crispy_forms_gds.fields import DateInputField
@@ -11,26 +12,57 @@ from django.core.exceptions import ValidationError
 
 from .models import OrganisationProfile
 
+# Every date the app records lies well inside these years; outside them, arithmetic such as
+# "the day after" would soon leave what ``datetime.date`` and the databases can hold.
+MIN_YEAR = 1900
+MAX_YEAR = 2100
+
 
 class GovUKDateField(DateInputField):
-    """A day/month/year date input with messages that say exactly what is wrong."""
+    """A day/month/year date input with messages that say exactly what is wrong.
 
-    def __init__(self, *, label: str, **kwargs):
+    Every date field of every form is one of these, so that any day, month or year a
+    browser can send (20 digits, 0, 9999) ends as a field error, never as a server error.
+    """
+
+    def __init__(self, *, label: str, min_year: int = MIN_YEAR, max_year: int = MAX_YEAR, **kwargs):
         super().__init__(label=label, **kwargs)
+        self.min_year, self.max_year = min_year, max_year
         name = label.lower()
         self.error_messages["required"] = f"Enter the {name}"
         self.error_messages["incomplete"] = f"Enter the {name} as a day, month and year"
 
     def compress(self, data_list):
         day, month, year = data_list
-        if not (day and month and year):
+        if not (day or month or year):
             return None
+        if not (day and month and year):
+            # An optional date half filled in is a mistake, not "no date".
+            raise ValidationError(self.error_messages["incomplete"], code="incomplete")
         if len(str(year)) != 4:
             raise ValidationError("Year must include 4 numbers, for example 2025")
+        real_date = "Enter a real date, for example 27 3 2025"
         try:
-            return date(day=int(day), month=int(month), year=int(year))
-        except ValueError as exc:
-            raise ValidationError("Enter a real date, for example 27 3 2025") from exc
+            day, month, year = int(day), int(month), int(year)
+        except (TypeError, ValueError) as exc:
+            raise ValidationError(real_date) from exc
+        if not self.min_year <= year <= self.max_year:
+            raise ValidationError(
+                f"Year must be between {self.min_year} and {self.max_year}", code="year_range"
+            )
+        if not (1 <= day <= 31 and 1 <= month <= 12):
+            raise ValidationError(real_date)
+        try:
+            return date(day=day, month=month, year=year)
+        except (ValueError, OverflowError) as exc:
+            raise ValidationError(real_date) from exc
+
+
+def query_text(value: str, *, max_length: int) -> str:
+    """A search term from a query string, safe for any database: control and format
+    characters (NUL, which PostgreSQL refuses, and bidirectional overrides) are dropped."""
+    kept = "".join(ch for ch in value if unicodedata.category(ch) not in {"Cc", "Cf", "Cs"})
+    return kept.strip()[:max_length]
 
 
 def gds_helper(*, submit_label: str = "Save") -> FormHelper:

@@ -435,6 +435,16 @@ def _zip_bomb_xlsx(expanded_mb: int = 50) -> bytes:
     return buffer.getvalue()
 
 
+def _zip_with(members: dict[str, bytes]) -> bytes:
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    return buffer.getvalue()
+
+
 REFUSED_UPLOADS = {
     "exe-renamed-pdf": ("minutes.pdf", samples.EXE),
     "exe-renamed-docx": ("report.docx", samples.EXE),
@@ -442,6 +452,15 @@ REFUSED_UPLOADS = {
     "zip-bomb-docx": ("terms.docx", samples.zip_bomb_docx()),
     "zip-bomb-xlsx": ("budget.xlsx", _zip_bomb_xlsx()),
     "empty": ("empty.pdf", b""),
+    # Accepted before names had to agree with content and containers were read strictly.
+    "text-named-html": ("notice.html", b"Agenda\n<b>Notes</b> <img src=x onerror=alert(1)>\n"),
+    "pdf-named-rtl-exe": ("evil\u202efdp.exe", samples.pdf_bytes()),
+    "docm": ("terms.docm", samples.docx_bytes()),
+    "zip-claiming-text": ("notes.txt", _zip_with({"mimetype": b"text/plain", "a.xml": b"<a/>"})),
+    "padded-mimetype": (
+        "plan.odt",
+        _zip_with({"mimetype": b"application/vnd.oasis.opendocument.text" + b" " * 200}),
+    ),
 }
 
 
@@ -518,3 +537,328 @@ def test_traversal_names_never_reach_the_file_system(
     for appendix in Appendix.objects.all():
         assert "/" not in appendix.original_filename and "\\" not in appendix.original_filename
         assert ".." not in appendix.original_filename
+
+
+# --- Malformed numbers in URLs ----------------------------------------------------------------
+# Every route of the site (Django's own admin aside) is read from the resolver, so a route
+# added later is covered without being listed here.
+
+HOSTILE_NUMBERS = [
+    "0",
+    "00",
+    "0000",
+    "-1",
+    "1e3",
+    "10000",
+    "2147483648",
+    "9223372036854775808",
+    "9" * 20,
+    "9" * 400,
+    "\u0661\u0662",  # Arabic-Indic digits
+]
+# What a well-formed value of each text-like converter looks like, for the other parts of a URL.
+FILLERS = {
+    "str": "x",
+    "path": "x",
+    "ref": "x",
+    "slug": "x",
+    "uuid": "00000000-0000-4000-8000-000000000000",
+}
+# Control characters in the text parts of a URL (PostgreSQL refuses NUL in any query).
+HOSTILE_TEXT = ["%00", "x%00y", "%1b", "%7f", "PCC%2FD%2F%00"]
+
+
+def _routes(patterns=None, prefix=""):
+    from django.urls import URLResolver, get_resolver
+
+    for entry in get_resolver().url_patterns if patterns is None else patterns:
+        route = prefix + str(entry.pattern)
+        if isinstance(entry, URLResolver):
+            if route.startswith("admin/"):
+                continue  # Django's admin: its object ids are Django's to parse
+            yield from _routes(entry.url_patterns, route)
+        else:
+            yield route
+
+
+_PARAM = re.compile(r"<(?:(?P<kind>[^>:]+):)?(?P<name>[^>]+)>")
+
+
+def _parameters(route: str) -> list[tuple[str, str]]:
+    return [(m["kind"] or "str", m["name"]) for m in _PARAM.finditer(route)]
+
+
+NUMERIC_ROUTES = sorted(
+    route for route in _routes() if any(kind not in FILLERS for kind, _ in _parameters(route))
+)
+
+
+def test_every_route_is_found():
+    routes = list(_routes())
+    assert "periods/<year:year>/" in routes and "toolkit/<number:number>/" in routes
+    assert len(NUMERIC_ROUTES) >= 8
+
+
+@pytest.mark.parametrize("route", sorted(r for r in set(_routes()) if _parameters(r)))
+def test_no_route_takes_a_number_it_cannot_hold(route):
+    """Each converter refuses out-of-range digits itself (Django's <int:> takes any number)."""
+    from django.urls.converters import get_converters
+
+    for kind, _name in _parameters(route):
+        converter = get_converters()[kind]
+        for value in HOSTILE_NUMBERS:
+            if not re.fullmatch(converter.regex, value):
+                continue
+            try:
+                parsed = converter.to_python(value)
+            except ValueError:
+                continue  # Django treats this as "no such URL": a 404
+            assert isinstance(parsed, str) or 0 < parsed < 2**31, (route, kind, value)
+
+
+def _url(route: str, name: str, value: str) -> str:
+    good = {"year": "2024", "number": "1"}
+
+    def fill(match):
+        kind = match["kind"] or "str"
+        if match["name"] == name:
+            return value
+        return FILLERS.get(kind) or good[kind]
+
+    return "/" + _PARAM.sub(fill, route)
+
+
+@pytest.mark.parametrize("route", NUMERIC_ROUTES)
+def test_out_of_range_numbers_in_urls_are_not_found(route, client, personas, period):
+    sign_in_verified(client, personas["officer"])
+    for kind, name in _parameters(route):
+        if kind in FILLERS:
+            continue
+        for value in HOSTILE_NUMBERS:
+            url = _url(route, name, value)
+            assert client.get(url).status_code == 404, url
+            # A GET-only page refuses the method first: never a server error either way.
+            assert client.post(url).status_code in (404, 405), url
+
+
+TEXT_ROUTES = sorted(
+    route for route in _routes() if any(kind in FILLERS for kind, _ in _parameters(route))
+)
+
+
+@pytest.mark.parametrize("route", TEXT_ROUTES)
+def test_control_characters_in_url_text_are_not_found(route, client, personas, period):
+    sign_in_verified(client, personas["officer"])
+    for kind, name in _parameters(route):
+        if kind not in FILLERS or kind == "uuid":
+            continue
+        for value in HOSTILE_TEXT:
+            url = _url(route, name, value)
+            assert client.get(url).status_code == 404, url
+            assert client.post(url).status_code in (404, 405), url
+
+
+HOSTILE_IDENTIFIERS = [
+    *HOSTILE_NUMBERS,
+    f"{'9' * 20}-1",
+    f"1-{'9' * 20}",
+    f"{'9' * 20}-{'9' * 20}",
+    "2024-",
+    "-",
+    "2024-x",
+    "x",
+    "1e400",
+    "\x00",
+    "2024\x00-1",
+    "PCC/D/\x00",
+]
+
+
+def _history_keys():
+    from prevent_compliance.audit import registry
+
+    return sorted(registry())
+
+
+@pytest.mark.parametrize("key", _history_keys())
+def test_malformed_history_identifiers_are_not_found(key, client, personas, period):
+    sign_in_verified(client, personas["auditor"])
+    for identifier in HOSTILE_IDENTIFIERS:
+        url = reverse("audit:history", args=[key, identifier])
+        assert client.get(url).status_code == 404, url
+
+
+# --- Malformed dates in every date field -------------------------------------------------------
+
+OUR_APPS = ("prevent_compliance", "toolkit", "decisions")
+HOSTILE_DATES = [
+    ("9" * 20, "1", "2025"),
+    ("1", "9" * 20, "2025"),
+    ("1", "1", "9" * 20),
+    ("9" * 20, "9" * 20, "9" * 20),
+    ("31", "12", "9999"),
+    ("1", "1", "0000"),
+    ("1", "1", "0001"),
+    ("0", "0", "2025"),
+    ("32", "1", "2025"),
+    ("29", "2", "2025"),
+    ("1", "13", "2025"),
+    ("-1", "1", "2025"),
+    ("1", "1", "２０２５"),  # full-width digits
+]
+
+
+def _subclasses(cls):
+    for sub in cls.__subclasses__():
+        yield sub
+        yield from _subclasses(sub)
+
+
+def _our_date_fields() -> list[tuple[str, str, object]]:
+    """(form, field name, field) for every date-like field of every form and filter of ours."""
+    import django_filters
+    from django import forms
+    from django.utils.module_loading import autodiscover_modules
+
+    autodiscover_modules("forms")
+    import prevent_compliance.accounts  # noqa: F401  (its forms)
+    import prevent_compliance.audit  # noqa: F401  (the audit log filter)
+
+    found = []
+    for form_class in set(_subclasses(forms.BaseForm)):
+        if form_class.__module__.split(".")[0] not in OUR_APPS:
+            continue
+        for name, field in form_class.base_fields.items():
+            if isinstance(field, forms.DateField | forms.DateTimeField | forms.MultiValueField):
+                found.append((form_class.__qualname__, name, field))
+    for filterset in set(_subclasses(django_filters.FilterSet)):
+        if filterset.__module__.split(".")[0] not in OUR_APPS:
+            continue
+        for name, item in filterset.base_filters.items():
+            if issubclass(item.field_class, forms.DateField | forms.DateTimeField):
+                found.append((filterset.__qualname__, name, item.field))
+    return sorted(found, key=lambda entry: entry[:2])
+
+
+DATE_FIELDS = _our_date_fields()
+
+
+def test_date_fields_are_found():
+    names = {f"{form}.{name}" for form, name, _ in DATE_FIELDS}
+    assert {"EvidenceForm.effective_date", "AuditFilterForm.date_to"} <= names
+    assert len(names) >= 10
+
+
+@pytest.mark.parametrize(
+    "field", [f for _, _, f in DATE_FIELDS], ids=[f"{f}.{n}" for f, n, _ in DATE_FIELDS]
+)
+def test_every_date_field_turns_any_input_into_a_date_or_a_field_error(field):
+    from django.core.exceptions import ValidationError
+
+    from prevent_compliance.forms import MAX_YEAR, MIN_YEAR, GovUKDateField
+
+    # One shared field, so one place decides what a date may be.
+    assert isinstance(field, GovUKDateField)
+    for day, month, year in HOSTILE_DATES:
+        try:
+            value = field.clean([day, month, year])
+        except ValidationError as error:
+            assert error.messages and all(error.messages)
+            continue
+        # Anything accepted can still be reasoned with: the day after, a year before.
+        assert value is None or MIN_YEAR <= value.year <= MAX_YEAR, (day, month, year)
+        if value:
+            assert value + timedelta(days=366) and value - timedelta(days=366)
+
+
+def _date_inputs(data: dict) -> list[str]:
+    return sorted({k[:-2] for k in data if re.fullmatch(r".+_[012]", k) and k[:-2] + "_2" in data})
+
+
+@pytest.mark.parametrize("form_key", sorted(FORMS))
+def test_hostile_dates_in_every_form_are_field_errors(form_key, world, client):
+    form = FORMS[form_key]
+    user = world.personas[form.actor]
+    sign_in_verified(client, user)
+    url = form.url(world)
+    blank = page_form(client, url)
+    valid = {**blank, **form.valid(world)}
+    names = _date_inputs(valid)
+    if not names:
+        pytest.skip(f"the {form_key} form has no date input")
+    for name in names:
+        for day, month, year in HOSTILE_DATES[:6]:
+            data = {**valid, f"{name}_0": day, f"{name}_1": month, f"{name}_2": year}
+            try:
+                with transaction.atomic():
+                    response = client.post(url, data)
+                    assert response.status_code == 200, (name, day, month, year)
+                    assert has_error_summary(response), (name, day, month, year)
+                    raise _Undo
+            except _Undo:
+                pass
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"date_to_2": "9999"},
+        {"date_to_0": "31", "date_to_1": "12", "date_to_2": "9999"},
+        {"date_from_0": "9" * 20, "date_from_1": "1", "date_from_2": "2025"},
+        {"date_from_0": "1", "date_from_1": "1", "date_from_2": "9" * 20},
+        {"date_to_0": "1", "date_to_1": "9" * 20, "date_to_2": "2025"},
+    ],
+    ids=["year-only", "last-day-of-9999", "huge-day", "huge-year", "huge-month"],
+)
+def test_audit_log_filter_with_a_bad_date_is_a_form_error(query, client, personas, period):
+    sign_in_verified(client, personas["auditor"])
+    page = client.get(reverse("audit:log"), query)
+    assert page.status_code == 200
+    assert has_error_summary(page)
+    export = client.get(reverse("audit:export"), query)
+    # Refused before a byte of CSV is sent, never a download that stops halfway.
+    assert export.status_code == 400
+    assert not export.streaming
+    assert has_error_summary(export)
+
+
+def test_audit_export_with_a_good_date_range_still_downloads(client, personas, period):
+    sign_in_verified(client, personas["auditor"])
+    today = timezone.localdate()
+    query = {
+        **{f"date_from_{i}": v for i, v in enumerate([1, 1, today.year - 1])},
+        **{f"date_to_{i}": v for i, v in enumerate([today.day, today.month, today.year])},
+    }
+    export = client.get(reverse("audit:export"), query)
+    assert export.status_code == 200
+    body = b"".join(export.streaming_content).decode()
+    assert body.startswith("Date and time,Username")
+    assert "Review period" in body
+
+
+# Every query-string parameter a page reads, with values no database or int() can take.
+HOSTILE_QUERY = "&".join(
+    f"{name}={value}"
+    for name, value in (
+        ("q", "x%00y%E2%80%AE"),
+        ("page", "99999999999999999999"),
+        ("section", "99999999999999999999"),
+        ("status", "%00"),
+        ("year", "%00"),
+        ("next", "%00"),
+        ("sort", "%00"),
+    )
+)
+PLAIN_ROUTES = sorted(r for r in set(_routes()) if not _parameters(r))
+
+
+@pytest.mark.parametrize("route", PLAIN_ROUTES)
+def test_hostile_query_strings_never_crash_a_page(route, client, personas, period):
+    """NUL in a search term was a 500 on PostgreSQL; huge numbers overflow SQLite."""
+    for user in (None, personas["officer"], personas["auditor"]):
+        client.logout()
+        if user is not None:
+            sign_in_verified(client, user)
+        response = client.get(f"/{route}?{HOSTILE_QUERY}")
+        # Readiness answers 503 by design here: no task worker runs in the tests.
+        assert response.status_code < 500 or route == "healthz/ready", (route, user)

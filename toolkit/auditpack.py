@@ -16,7 +16,7 @@ from datetime import datetime
 
 from django.utils import timezone
 
-from prevent_compliance.uploads import safe_original_name
+from prevent_compliance.uploads import download_as
 
 from . import reports
 from .models import Evidence, ReviewPeriod
@@ -68,7 +68,7 @@ def evidence_files(period: ReviewPeriod) -> Iterator[PackFile]:
     for evidence in (
         Evidence.objects.filter(periods=period).exclude(file="").order_by("title", "pk").iterator()
     ):
-        name = safe_original_name(evidence.original_filename or "file")
+        name, _ = download_as(evidence.original_filename, evidence.content_type, fallback="file")
         yield PackFile(
             f"evidence/{evidence.public_id}/{name}",
             f"Evidence: {evidence.title}",

@@ -1,5 +1,7 @@
 from django.urls import path
 
+from prevent_compliance import converters  # noqa: F401  (registers <year:> and <number:>)
+
 from . import period_views, views
 
 app_name = "toolkit"
@@ -7,8 +9,8 @@ app_name = "toolkit"
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("toolkit/", views.section_list, name="section_list"),
-    path("toolkit/<int:number>/", views.section_detail, name="section_detail"),
-    path("toolkit/<int:number>/assessment/", views.assessment_edit, name="assessment_edit"),
+    path("toolkit/<number:number>/", views.section_detail, name="section_detail"),
+    path("toolkit/<number:number>/assessment/", views.assessment_edit, name="assessment_edit"),
     path("evidence/", views.evidence_list, name="evidence_list"),
     path("evidence/new/", views.evidence_create, name="evidence_create"),
     path("evidence/<uuid:public_id>/", views.evidence_detail, name="evidence_detail"),
@@ -20,15 +22,15 @@ urlpatterns = [
     path("actions/<uuid:public_id>/edit/", views.action_edit, name="action_edit"),
     path("periods/", period_views.period_list, name="period_list"),
     path("periods/new/", period_views.period_start, name="period_start"),
-    path("periods/<int:year>/", period_views.period_detail, name="period_detail"),
-    path("periods/<int:year>/reconfirm/", period_views.period_reconfirm, name="period_reconfirm"),
-    path("periods/<int:year>/annual-review.pdf", period_views.period_pdf, name="period_pdf"),
+    path("periods/<year:year>/", period_views.period_detail, name="period_detail"),
+    path("periods/<year:year>/reconfirm/", period_views.period_reconfirm, name="period_reconfirm"),
+    path("periods/<year:year>/annual-review.pdf", period_views.period_pdf, name="period_pdf"),
     path(
-        "periods/<int:year>/registers/<slug:register>.<str:fmt>",
+        "periods/<year:year>/registers/<slug:register>.<str:fmt>",
         period_views.period_export,
         name="period_export",
     ),
-    path("periods/<int:year>/audit-pack/", period_views.audit_pack_create, name="audit_pack"),
+    path("periods/<year:year>/audit-pack/", period_views.audit_pack_create, name="audit_pack"),
     path("guidance/new/", period_views.guidance_create, name="guidance_create"),
     path("exports/<uuid:public_id>/", period_views.export_detail, name="export_detail"),
     path(
