@@ -14,7 +14,7 @@ STATIC_SOURCES := static/package.json static/package-lock.json static/build.mjs 
 
 run: install static migrate demo  ## Install, build, migrate, load demo data and serve on 127.0.0.1:8000
 	@echo "Serving on http://$(HOST)/ with the background task worker (Ctrl+C stops both)"
-	$(BIN)/python manage.py db_worker --interval 2 & worker=$$!; \
+	$(BIN)/python manage.py task_worker --interval 2 & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/python manage.py runserver $(HOST)
 
@@ -30,7 +30,7 @@ test: browser-packages install static  ## Run the whole test suite (SQLite unles
 	  echo "Install it with: sudo apt-get install chromium   (then run make test again)"; \
 	fi; exit $$status
 
-smoke: browser-packages install static  ## Boot the production configuration (gunicorn, db_worker, PostgreSQL) and drive a browser through it
+smoke: browser-packages install static  ## Boot the production configuration (gunicorn, task_worker, PostgreSQL) and drive a browser through it
 	.ci/smoke
 
 lint: install

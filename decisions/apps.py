@@ -6,6 +6,12 @@ class DecisionsConfig(AppConfig):
     verbose_name = "Decision records"
 
     def ready(self):
-        from . import extensions
+        from django.db.models.signals import post_delete, post_save
+
+        from . import extensions, selectors
+        from .models import Decision
 
         extensions.register()
+        # The public log's cached years, dropped whenever a public record changes.
+        for signal in (post_save, post_delete):
+            signal.connect(selectors.forget_public_years_after_change, sender=Decision)

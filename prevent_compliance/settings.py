@@ -1,34 +1,95 @@
 """Settings for Prevent Compliance, read from the environment (see .env.example)."""
 
+import re
+import sys
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
 from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
+
+from decisions import integrity as _integrity
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
+
+def _refuse(message: str) -> ImproperlyConfigured:
+    """A start-up error that names its variable, printed as one line instead of a traceback
+    when nothing catches it (gunicorn still logs it and stops: "Worker failed to boot")."""
+    error = ImproperlyConfigured(message)
+    error.one_line = True
+    previous_hook = sys.excepthook
+
+    def hook(kind, value, traceback):
+        if getattr(value, "one_line", False):
+            sys.stderr.write(f"ImproperlyConfigured: {value}\n")
+        else:
+            previous_hook(kind, value, traceback)
+
+    sys.excepthook = hook
+    return error
+
+
 DEBUG = env.bool("DEBUG", default=False)
+_DEVELOPMENT_SECRET_KEY = "insecure-local-development-key-not-for-production"  # noqa: S105
 
 if DEBUG:
-    SECRET_KEY = env("SECRET_KEY", default="insecure-local-development-key-not-for-production")
+    SECRET_KEY = env("SECRET_KEY", default=_DEVELOPMENT_SECRET_KEY)
     ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 else:
     # Production must be configured explicitly: no default key, no open host list.
-    try:
-        SECRET_KEY = env("SECRET_KEY")
-        ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
-    except ImproperlyConfigured as exc:
-        raise ImproperlyConfigured(
-            "SECRET_KEY and ALLOWED_HOSTS must be set when DEBUG is off "
-            "(set DEBUG=on for local development; see .env.example)."
-        ) from exc
+    SECRET_KEY = env.str("SECRET_KEY", default="")
+    if not SECRET_KEY:
+        raise _refuse(
+            "SECRET_KEY must be set when DEBUG is off (set DEBUG=on for local development; "
+            "see .env.example)."
+        )
+    if (
+        len(SECRET_KEY) < 50
+        or len(set(SECRET_KEY)) < 5
+        or SECRET_KEY.startswith("django-insecure-")
+        or SECRET_KEY == _DEVELOPMENT_SECRET_KEY
+    ):
+        raise _refuse(
+            "SECRET_KEY is too weak: use at least 50 random characters, for example from "
+            'python -c "import secrets; print(secrets.token_urlsafe(50))".'
+        )
+    ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[])
     if not ALLOWED_HOSTS:
-        raise ImproperlyConfigured("ALLOWED_HOSTS must list at least one host when DEBUG is off.")
+        raise _refuse("ALLOWED_HOSTS must list at least one host name when DEBUG is off.")
+# Host names as Django matches them: no scheme, path or port ("prevent.opcc.example",
+# ".opcc.example" for every subdomain, an IPv4 address, "[::1]" or "*").
+_HOST_PATTERN = re.compile(r"^(\*|\.?[a-z0-9-]+(\.[a-z0-9-]+)*\.?|\[[0-9a-f:.]+\])$", re.I)
+if bad_hosts := [host for host in ALLOWED_HOSTS if not _HOST_PATTERN.match(host)]:
+    raise _refuse(
+        f"ALLOWED_HOSTS has an entry that is not a host name: {bad_hosts[0]!r} (list names "
+        "separated by commas, without https:// or a port, e.g. prevent.opcc.example)."
+    )
+
+# Keys that seal signed decision records (HMAC-SHA256; decisions/integrity.py), kept out of the
+# database and apart from SECRET_KEY: "v2:<hex or base64>,v1:<old key>", the first seals and
+# every one verifies (README: "The decision seal"). DEBUG alone has a public development key.
+DECISION_SEAL_KEYS = env.str("DECISION_SEAL_KEYS", default="")
+# The public address of the service: every absolute link (the open-data feeds) starts with
+# it, never with the Host header of a request.
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000" if DEBUG else "").rstrip("/")
+if DEBUG and not DECISION_SEAL_KEYS:
+    DECISION_SEAL_KEYS = _integrity.DEVELOPMENT_SEAL_KEYS
+for _name, _value in (("DECISION_SEAL_KEYS", DECISION_SEAL_KEYS), ("SITE_URL", SITE_URL)):
+    if not _value:
+        raise _refuse(f"{_name} must be set when DEBUG is off (see .env.example).")
+try:
+    _integrity.parse_seal_keys(DECISION_SEAL_KEYS, secret_key=SECRET_KEY, production=not DEBUG)
+except ImproperlyConfigured as exc:
+    raise _refuse(str(exc)) from None
+_site = urlsplit(SITE_URL)
+if _site.scheme not in {"http", "https"} or not _site.hostname or _site.query or _site.fragment:
+    raise _refuse("SITE_URL must be an address such as https://prevent.opcc.example.")
 
 INSTALLED_APPS = [
     # The stock admin, with a site that asks for two-factor authentication (admin_site.py).
@@ -60,6 +121,9 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Cache-Control when a view sets none: "private, no-store", or a short public lifetime for
+    # an anonymous visitor's public page. Outside the session middleware, to see its cookies.
+    "prevent_compliance.middleware.CacheControlMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "prevent_compliance.accounts.IdleSessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -69,6 +133,8 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     # Every view needs a signed-in user unless it is marked @login_not_required.
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    # Then a one-time code before any page, for those who need one (two_factor.py).
+    "prevent_compliance.two_factor.TwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
@@ -87,6 +153,8 @@ TEMPLATES = [
             "context_processors": [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
+                # Replaces auth's `perms` with one that asks the role rules (no superuser pass).
+                "prevent_compliance.rules.role_perms",
                 "django.contrib.messages.context_processors.messages",
                 "prevent_compliance.context_processors.site",
             ],
@@ -96,7 +164,23 @@ TEMPLATES = [
 
 WSGI_APPLICATION = "prevent_compliance.wsgi.application"
 
-DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
+# Read here, not as a setting: the address may hold a password. Unset or empty: SQLite.
+_database_url = env.str("DATABASE_URL", default="") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}"
+try:
+    _database_scheme = urlsplit(_database_url).scheme
+    if _database_scheme in {"sqlite", "postgres", "postgresql", "pgsql"}:
+        DATABASES = {"default": env.db_url_config(_database_url)}
+    else:
+        _database_scheme = None
+except ValueError:  # for example a port that is not a number
+    _database_scheme = None
+if _database_scheme is None:
+    raise _refuse(
+        "DATABASE_URL is not a database address this app can use: give "
+        "postgres://USER:PASSWORD@HOST:PORT/NAME or sqlite:////absolute/path.sqlite3."
+    )
+if _database_scheme != "sqlite" and not DATABASES["default"]["NAME"]:
+    raise _refuse("DATABASE_URL names no database: add /NAME at the end of the address.")
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 # Keep each worker's connection for a while: a new connection per request costs a connect and,
 # on SQLite, a cold page cache for every query.
@@ -174,10 +258,24 @@ if STORAGE_BACKEND == "s3":
 elif STORAGE_BACKEND != "filesystem":
     raise ImproperlyConfigured("STORAGE_BACKEND must be 'filesystem' or 's3'.")
 
-# The organisation profile is cached (prevent_compliance.models.get_organisation). One process
-# needs nothing more; several app servers share a cache so a change shows everywhere at once,
-# e.g. CACHE_URL=dbcache://prevent_cache (after manage.py createcachetable) or a Redis URL.
-CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
+# Shared state is cached only in a cache every process reads (the organisation profile, the
+# public log's years): a change dropped there is seen by every worker at once. In production
+# the default is a file cache, shared by every process on one machine (gunicorn's workers and
+# the task worker); several app servers need one cache for all, e.g.
+# CACHE_URL=dbcache://prevent_cache (after manage.py createcachetable) or a Redis URL. A
+# per-process cache (locmemcache://) is refused there. Local development (one runserver
+# process) keeps it in memory.
+CACHES = {
+    "default": env.cache_url(
+        "CACHE_URL", default="locmemcache://" if DEBUG else f"filecache://{BASE_DIR / 'cache'}"
+    )
+}
+if not DEBUG and CACHES["default"]["BACKEND"].endswith(".LocMemCache"):
+    raise _refuse(
+        "CACHE_URL must name a cache that every app process shares when DEBUG is off: "
+        "locmemcache:// keeps one per process, so workers disagree after a change (leave it "
+        "unset for a file cache on one machine, or see README: several app servers)."
+    )
 
 # Uploaded files are never served from MEDIA_URL: downloads go through permission-checked views.
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
@@ -217,6 +315,13 @@ TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 
 # django-otp: TOTP codes from an authenticator app, named after the service in the app.
 OTP_TOTP_ISSUER = env("OTP_TOTP_ISSUER", default="Prevent Compliance")
+# Never show an app's key or QR code after set-up (our admin replaces django-otp's anyway).
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
+# Once a Commissioner, Chief Executive or Administrator has set up an authenticator app, every
+# page asks for a code first (prevent_compliance/two_factor.py). With TWO_FACTOR_ALL_ROLES on,
+# every signed-in user must set up an app and enter a code before any page. On by default in
+# production (DEBUG off); off by default for local development and the tests.
+TWO_FACTOR_ALL_ROLES = env.bool("TWO_FACTOR_ALL_ROLES", default=not DEBUG)
 
 # --- Headers, cookies and the content security policy ----------------------------------------
 
@@ -254,8 +359,9 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
-# Background work (audit packs): the database backend, run by `manage.py db_worker`.
-# TASKS_BACKEND=immediate runs tasks in the request instead (tests, tiny installations).
+# Background work (audit packs): the database backend, run by `manage.py task_worker` (django-
+# tasks' db_worker plus a heartbeat for /healthz/ready). TASKS_BACKEND=immediate runs tasks in
+# the request instead (tests, tiny installations).
 TASKS = {
     "default": {
         "BACKEND": {
@@ -264,6 +370,10 @@ TASKS = {
         }[env("TASKS_BACKEND", default="database")],
     }
 }
+# /healthz/ready fails when no worker has sent a heartbeat for this long (prevent_compliance/
+# health.py). Load balancers and monitors reach /healthz/ over plain HTTP too.
+HEALTH_WORKER_MAX_AGE_SECONDS = env.int("HEALTH_WORKER_MAX_AGE_SECONDS", default=300)
+SECURE_REDIRECT_EXEMPT = [r"^healthz/"]
 
 DEMO_PASSWORD = env("DEMO_PASSWORD", default="demo-only-change-me")
 

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from . import views
+from . import health, views
 from .accounts import SignInView
 
 urlpatterns = [
@@ -13,6 +13,9 @@ urlpatterns = [
     path("", include("prevent_compliance.audit")),
     path("organisation/", views.organisation_edit, name="organisation"),
     path("accessibility/", views.accessibility_statement, name="accessibility"),
+    # For load balancers and monitoring (health.py); no trailing slash, as such checks expect.
+    path("healthz/live", health.live, name="health_live"),
+    path("healthz/ready", health.ready, name="health_ready"),
     path("", include("decisions.urls")),
     path("", include("toolkit.urls")),
 ]

@@ -46,6 +46,8 @@ def _production_env(**extra) -> dict:
         DEBUG="off",
         SECRET_KEY="".join(secrets.choice(alphabet) for _ in range(50)),
         ALLOWED_HOSTS="example.org",
+        DECISION_SEAL_KEYS=f"v1:{secrets.token_hex(32)}",
+        SITE_URL="https://example.org",
         **extra,
     )
     return env
