@@ -4,13 +4,15 @@ VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1:8000
 PYTEST_ARGS ?= -n auto
+# Coverage of the three apps, reported after the run (no threshold); COVERAGE_ARGS= turns it off.
+COVERAGE_ARGS ?= --cov=prevent_compliance --cov=toolkit --cov=decisions --cov-report=term-missing:skip-covered
 
 # Local development and tests run with DEBUG on; production sets its own environment.
 export DEBUG ?= on
 
 STATIC_SOURCES := static/package.json static/package-lock.json static/build.mjs $(wildcard static/src/*.scss static/src/*.svg static/src/js/*.js static/src/pdf/*.css)
 
-.PHONY: run test smoke lint format bench system-packages browser-packages install static migrate demo clean
+.PHONY: run test smoke lint typecheck format bench system-packages browser-packages install static migrate demo clean
 
 run: install static migrate demo  ## Install, build, migrate, load demo data and serve on 127.0.0.1:8000
 	@echo "Serving on http://$(HOST)/ with the background task worker (Ctrl+C stops both)"
@@ -21,8 +23,8 @@ run: install static migrate demo  ## Install, build, migrate, load demo data and
 # As root, `make test` installs chromium for the browser journeys too; otherwise it ends by
 # naming the journeys it skipped and the command that installs chromium.
 test: browser-packages install static  ## Run the whole test suite (SQLite unless DATABASE_URL says otherwise)
-	@echo "$(BIN)/python -m pytest $(PYTEST_ARGS)"; status=0; \
-	$(BIN)/python -m pytest $(PYTEST_ARGS) || status=$$?; \
+	@echo "$(BIN)/python -m pytest $(PYTEST_ARGS) $(COVERAGE_ARGS)"; status=0; \
+	$(BIN)/python -m pytest $(PYTEST_ARGS) $(COVERAGE_ARGS) || status=$$?; \
 	if ! command -v chromium >/dev/null && ! command -v chromium-browser >/dev/null; then \
 	  echo; echo "Skipped: these browser journeys need chromium, which is not installed:"; \
 	  $(BIN)/python -m pytest -p no:xdist --collect-only -q tests/e2e 2>/dev/null \
@@ -33,10 +35,14 @@ test: browser-packages install static  ## Run the whole test suite (SQLite unles
 smoke: browser-packages install static  ## Boot the production configuration (gunicorn, task_worker, PostgreSQL) and drive a browser through it
 	.ci/smoke
 
-lint: install
+lint: install typecheck  ## ruff, djLint's template rules, mypy and the migrations check (the same hooks as .pre-commit-config.yaml)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/djlint templates --lint
 	$(BIN)/python manage.py makemigrations --check --dry-run
+
+typecheck: install  ## mypy with django-stubs over the services and selectors ([tool.mypy] in pyproject.toml)
+	$(BIN)/mypy
 
 format: install
 	$(BIN)/ruff format .

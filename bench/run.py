@@ -230,7 +230,7 @@ def session_refresh_cost(client) -> dict:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from prevent_compliance.accounts import IdleSessionMiddleware
+    from prevent_compliance.accounts.middleware import IdleSessionMiddleware
 
     connection.queries_log.clear()
     with CaptureQueriesContext(connection) as plain:
@@ -269,8 +269,8 @@ def pdf_child(mode: str, argument: str, runs: int) -> None:
     html_to_pdf("<p>warm up fonts</p>")
     times, size, pages = [], 0, None
     if mode == "full":
+        from toolkit.annual_review_report import annual_review_pdf
         from toolkit.models import ReviewPeriod
-        from toolkit.reports import annual_review_pdf
 
         period = ReviewPeriod.objects.get(pk=int(argument))
         for _ in range(runs):
@@ -293,7 +293,7 @@ def pdf_child(mode: str, argument: str, runs: int) -> None:
 
 
 def measure_pdf(workdir: Path, runs: int = PDF_RUNS) -> dict:
-    from toolkit.reports import annual_review_html
+    from toolkit.annual_review_report import annual_review_html
 
     period = largest_period()
     html_path = workdir / "annual-review.html"

@@ -1,13 +1,24 @@
 """The annual Prevent duty review, approved and signed through a decision record.
 
-The Chief Executive submits a period's review: it becomes a decision record in
-consultation, with the review PDF as its appendix, and the period is "in review". Signing
-that decision signs the period off (toolkit.services.review_period_close): the final PDF is
-stored with its SHA-256 and the period's records become read-only. Withdrawing it reopens
-the period. These hooks are called by decisions.services in the same transaction.
+The Chief Executive submits a period's review (``annual_review_submit``): it becomes a
+decision record in consultation, with the review PDF as its appendix, and the period is
+"in review". What the decision's workflow then does to its period:
+
+- signed: the period is signed off (``toolkit.services.review_period_close``): the final
+  PDF is stored with its SHA-256 and the period's records become read-only;
+- withdrawn: the period is open again, and the Chief Executive can submit a new review;
+- returned to draft, deferred, or a deferred one resumed: the period stays in review. The
+  same decision is reworked and resubmitted through the workflow, and a second review
+  cannot be submitted while it is open.
+
+The sign and withdraw steps reach this module through ``decisions.hooks``, registered by
+``register_hooks`` from ``DecisionsConfig.ready()``, and run in the step's transaction.
 """
 
+from __future__ import annotations
+
 import hashlib
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
@@ -16,16 +27,16 @@ from django.utils import timezone
 
 from prevent_compliance.models import SecurityMarking
 from prevent_compliance.rules import allowed
-from prevent_compliance.uploads import random_storage_name
-from toolkit import reports as toolkit_reports
+from prevent_compliance.uploads import ValidatedUpload
+from toolkit import annual_review_report
 from toolkit import services as toolkit_services
 from toolkit.models import Evidence, ReviewPeriod
 
-from .models import DEFAULT_SECTIONS, Appendix, Decision, SupportingSection
-from .references import allocate_reference
+from . import hooks, services
+from .models import Decision
 
-S = Decision.Status
-OPEN_STATES = (S.DRAFT, S.CONSULTATION, S.AWAITING_APPROVAL, S.AWAITING_SIGNATURE, S.DEFERRED)
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 
 def review_title(period: ReviewPeriod) -> str:
@@ -58,7 +69,7 @@ def _section_bodies(period: ReviewPeriod, sensitive: bool) -> dict[str, str]:
     }
 
 
-def annual_review_submit(*, actor, period: ReviewPeriod) -> Decision:
+def annual_review_submit(*, actor: User, period: ReviewPeriod) -> Decision:
     """The Chief Executive submits the period's review for comments, approval and signature.
 
     Creates the decision in consultation with the review PDF as its appendix; the review is
@@ -69,100 +80,90 @@ def annual_review_submit(*, actor, period: ReviewPeriod) -> Decision:
         raise PermissionDenied("Only the Chief Executive submits the annual review.")
     with transaction.atomic():
         period = toolkit_services.review_period_mark_in_review(actor=actor, period=period)
-        if period.review_decisions.filter(status__in=OPEN_STATES).exists():
+        if period.review_decisions.filter(status__in=Decision.IN_PROGRESS_STATES).exists():
             raise ValidationError("This period's review is already going through sign-off.")
         sensitive = Evidence.objects.filter(
             periods=period, marking=SecurityMarking.OFFICIAL_SENSITIVE
         ).exists()
-        decision = _create_review_decision(actor, period, sensitive)
+        decision = services._decision_create_row(
+            actor=actor,
+            values=_review_values(actor, period, sensitive),
+            sections=services.default_sections(_section_bodies(period, sensitive)),
+            toolkit_sections=period.edition.sections.all(),
+            reason="Annual review decision created",
+        )
         _attach_review_pdf(actor, decision, period, withheld=sensitive)
-        decision.status = S.CONSULTATION
-        decision._history_user = actor
-        decision._change_reason = "Annual review submitted by the Chief Executive"
-        decision.save()
+        services._decision_send_for_consultation(
+            decision, actor=actor, reason="Annual review submitted by the Chief Executive"
+        )
     return decision
 
 
-def _create_review_decision(actor, period: ReviewPeriod, sensitive: bool) -> Decision:
+def _review_values(actor: User, period: ReviewPeriod, sensitive: bool) -> dict[str, object]:
     confidentiality = (
         Decision.Confidentiality.PARTLY_CONFIDENTIAL
         if sensitive
         else Decision.Confidentiality.NON_CONFIDENTIAL
     )
-    decision = Decision(
-        reference=allocate_reference(),
-        title=review_title(period),
-        lead_officer=actor.get_full_name() or actor.get_username(),
-        decision_date=timezone.localdate(),
-        confidentiality=confidentiality,
-        foi_exemptions=["s31"] if sensitive else [],
-        withheld_parts=(
+    return {
+        "title": review_title(period),
+        "lead_officer": actor.get_full_name() or actor.get_username(),
+        "decision_date": timezone.localdate(),
+        "confidentiality": confidentiality,
+        "foi_exemptions": ["s31"] if sensitive else [],
+        "withheld_parts": (
             "The review report lists OFFICIAL-SENSITIVE evidence; it is withheld under "
             "section 31 (law enforcement)."
             if sensitive
             else ""
         ),
-        summary=(
+        "summary": (
             f"To approve the OPCC's annual Prevent duty review for {period.label}, which rates "
             "the office against the eight sections of the Home Office Prevent duty toolkit "
             "and sets the action plan for the next period."
         ),
-        review_period=period,
-        created_by=actor,
-    )
-    decision.full_clean()
-    decision._history_user = actor
-    decision._change_reason = "Annual review decision created"
-    decision.save()
-    decision.sections.set(period.edition.sections.all())
-    bodies = _section_bodies(period, sensitive)
-    for position, (heading, default) in enumerate(DEFAULT_SECTIONS, start=1):
-        section = SupportingSection(
-            decision=decision, position=position, heading=heading, body=bodies.get(heading, default)
-        )
-        section.full_clean()
-        section._history_user = actor
-        section.save()
-    return decision
+        "review_period": period,
+    }
 
 
-def _attach_review_pdf(actor, decision: Decision, period: ReviewPeriod, *, withheld: bool):
-    pdf = toolkit_reports.annual_review_pdf(period)
-    appendix = Appendix(
+def _attach_review_pdf(
+    actor: User, decision: Decision, period: ReviewPeriod, *, withheld: bool
+) -> None:
+    pdf = annual_review_report.annual_review_pdf(period)
+    services._appendix_create_row(
+        actor=actor,
         decision=decision,
-        position=1,
         title=f"Annual Prevent duty review {period.label} (report as submitted)",
-        original_filename=f"annual-review-{period.year}.pdf",
-        content_type="application/pdf",
-        file_size=len(pdf),
-        sha256=hashlib.sha256(pdf).hexdigest(),
+        content=ContentFile(pdf),
+        info=ValidatedUpload(
+            content_type="application/pdf",
+            extension=".pdf",
+            size=len(pdf),
+            sha256=hashlib.sha256(pdf).hexdigest(),
+            original_name=f"annual-review-{period.year}.pdf",
+        ),
         withheld=withheld,
-        added_by=actor,
     )
-    name = random_storage_name(f"appendices/{timezone.now():%Y}", ".pdf")
-    appendix.file.save(name, ContentFile(pdf), save=False)
-    try:
-        appendix.full_clean()
-        appendix._history_user = actor
-        appendix.save()
-    except Exception:
-        appendix.file.storage.delete(appendix.file.name)
-        raise
-    return appendix
 
 
-def after_sign(*, actor, decision: Decision) -> None:
+def after_sign(*, actor: User, decision: Decision) -> None:
     """Signing an annual review decision signs its period off and freezes the final PDF."""
-    if decision.review_period_id is None:
-        return
     period = decision.review_period
-    final_pdf = toolkit_reports.annual_review_pdf(period, final=True)
+    if period is None:
+        return
+    final_pdf = annual_review_report.annual_review_pdf(period, final=True)
     toolkit_services.review_period_close(actor=actor, period=period, final_pdf=final_pdf)
 
 
-def after_withdraw(*, actor, decision: Decision) -> None:
-    """A withdrawn review decision puts its period back to open."""
-    if decision.review_period_id is not None:
+def after_withdraw(*, actor: User, decision: Decision) -> None:
+    """A withdrawn review decision puts its period back to open (nothing else reopens it)."""
+    if decision.review_period is not None:
         toolkit_services.review_period_reopen(
             actor=actor, period=decision.review_period, reason="Annual review decision withdrawn"
         )
+
+
+def register_hooks() -> None:
+    """Called from DecisionsConfig.ready()."""
+    hooks.register(hooks.after_sign, after_sign)
+    hooks.register(hooks.after_withdraw, after_withdraw)

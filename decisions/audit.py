@@ -1,8 +1,8 @@
-"""Decision records with a History page and a place in the audit log (prevent_compliance.audit)."""
+"""Decision records with a History page and a place in the audit log (prevent_compliance/audit/)."""
 
 from django.db.models import F
 
-from prevent_compliance.audit import register_history
+from prevent_compliance.audit.registry import register_history
 
 from .models import Decision
 

@@ -10,7 +10,7 @@ from prevent_compliance.forms import GovUKDateField, gds_helper
 from prevent_compliance.uploads import ALLOWED_DESCRIPTION, validate_upload
 from toolkit.models import Section, ToolkitEdition
 
-from .models import DECLARATION, Decision, FoiExemption
+from .models import DECISION_FIELDS, DECLARATION, Decision, FoiExemption
 
 
 def _latest_sections():
@@ -41,18 +41,7 @@ class DecisionForm(forms.ModelForm):
 
     class Meta:
         model = Decision
-        fields = [
-            "title",
-            "lead_officer",
-            "chief_officer_approval",
-            "chief_officer_approver",
-            "chief_officer_approved_on",
-            "decision_date",
-            "confidentiality",
-            "foi_exemptions",
-            "withheld_parts",
-            "summary",
-        ]
+        fields = list(DECISION_FIELDS)
         widgets = {
             "chief_officer_approval": forms.RadioSelect,
             "confidentiality": forms.RadioSelect,

@@ -1,7 +1,8 @@
 """Import of an existing decision log (``manage.py import_decisions FILE.json``).
 
-The whole file is checked first; every problem is reported with the record's position and
-the field at fault, and nothing is imported unless every record is valid. Imported records
+The whole file is checked here first; every problem is reported with the record's position
+and the field at fault, and nothing is imported unless every record is valid. The checked
+records are then saved by ``decisions.services.decisions_import``. Imported records
 keep their references exactly as published, arrive signed (with the recorded signature) or
 as historic records whose signature was not recorded, are hashed like a signed record, and
 are published or withheld according to their confidentiality.
@@ -12,14 +13,11 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
-from django.utils import timezone
 
 from prevent_compliance.models import validate_reference
 from toolkit.models import Section, ToolkitEdition
 
-from . import integrity
-from .models import Decision, FoiExemption, SupportingSection
+from .models import Decision, FoiExemption
 
 REQUIRED_KEYS = ("reference", "title", "decision_date", "confidentiality", "summary")
 OPTIONAL_KEYS = (
@@ -60,7 +58,7 @@ def text_problem(value: str, *, one_line: bool = False) -> str | None:
     return None
 
 
-def shown(value) -> str:
+def shown(value: object) -> str:
     """A value as it may be echoed in a problem: short, and escaped if it is not plain text."""
     text = value if isinstance(value, str) else repr(value)
     if text_problem(text, one_line=True) or len(text) > MAX_SHOWN:
@@ -125,7 +123,7 @@ class _Checker:
             return []
         return value if isinstance(value, list) else None
 
-    def date(self, key: str, *, required: bool = False, value=None) -> date | None:
+    def date(self, key: str, *, required: bool = False, value: object = None) -> date | None:
         value = self.record.get(key) if value is None else value
         if value is None:
             if required:
@@ -207,27 +205,41 @@ def _check_sections(check: _Checker) -> list[tuple[int, str, str, bool]]:
         return []
     result = []
     for number, section in enumerate(sections, start=1):
-        key = f"sections[{number}]"
-        if not isinstance(section, dict):
-            check.problem(key, "must be an object with heading and body")
-            continue
-        extra = set(section) - set(SECTION_KEYS)
-        if extra:
-            check.problem(key, f"unknown key(s) {', '.join(shown(k) for k in sorted(extra))}")
-        heading, body = section.get("heading"), section.get("body", "")
-        withheld = section.get("withheld", False)
-        if not isinstance(heading, str) or not heading.strip() or len(heading) > 200:
-            check.problem(f"{key}.heading", "is required (text of at most 200 characters)")
-        elif fault := text_problem(heading, one_line=True):
-            check.problem(f"{key}.heading", fault)
-        if not isinstance(body, str):
-            check.problem(f"{key}.body", "must be text")
-        elif fault := text_problem(body):
-            check.problem(f"{key}.body", fault)
-        if not isinstance(withheld, bool):
-            check.problem(f"{key}.withheld", "must be true or false")
-        result.append((number, heading, body, withheld is True))
+        checked = _check_section(check, number, section)
+        if checked is not None:
+            result.append(checked)
     return result
+
+
+def _check_section(
+    check: _Checker, number: int, section: object
+) -> tuple[int, str, str, bool] | None:
+    key = f"sections[{number}]"
+    if not isinstance(section, dict):
+        check.problem(key, "must be an object with heading and body")
+        return None
+    extra = set(section) - set(SECTION_KEYS)
+    if extra:
+        check.problem(key, f"unknown key(s) {', '.join(shown(k) for k in sorted(extra))}")
+    heading, body = section.get("heading"), section.get("body", "")
+    withheld = section.get("withheld", False)
+    if not isinstance(heading, str) or not heading.strip() or len(heading) > 200:
+        check.problem(f"{key}.heading", "is required (text of at most 200 characters)")
+    elif fault := text_problem(heading, one_line=True):
+        check.problem(f"{key}.heading", fault)
+    if not isinstance(body, str):
+        check.problem(f"{key}.body", "must be text")
+    elif fault := text_problem(body):
+        check.problem(f"{key}.body", fault)
+    if not isinstance(withheld, bool):
+        check.problem(f"{key}.withheld", "must be true or false")
+    # Any problem above stops the import, so the placeholders are never saved.
+    return (
+        number,
+        heading if isinstance(heading, str) else "",
+        body if isinstance(body, str) else "",
+        withheld is True,
+    )
 
 
 def _check_toolkit_sections(check: _Checker, by_number: dict[int, Section]) -> list[Section]:
@@ -245,7 +257,7 @@ def _check_toolkit_sections(check: _Checker, by_number: dict[int, Section]) -> l
     return [by_number[n] for n in dict.fromkeys(numbers) if n in by_number]
 
 
-def _check_record(check: _Checker, by_number: dict[int, Section]) -> ImportRecord | None:
+def _check_record(check: _Checker, by_number: dict[int, Section]) -> ImportRecord:
     record = check.record
     unknown = set(record) - set(REQUIRED_KEYS) - set(OPTIONAL_KEYS)
     if unknown:
@@ -298,7 +310,7 @@ def _check_record(check: _Checker, by_number: dict[int, Section]) -> ImportRecor
     )
 
 
-def validate_import(data) -> list[ImportRecord]:
+def validate_import(data: object) -> list[ImportRecord]:
     """Check a parsed import file; raises ImportProblems listing every fault."""
     if not isinstance(data, list):
         raise ImportProblems(["The file must contain a JSON list of decision records."])
@@ -307,7 +319,8 @@ def validate_import(data) -> list[ImportRecord]:
     edition = ToolkitEdition.objects.order_by("-code").first()
     by_number = {s.number: s for s in edition.sections.all()} if edition else {}
     problems: list[str] = []
-    records, seen = [], {}
+    records: list[ImportRecord] = []
+    seen: dict[str, int] = {}
     for position, record in enumerate(data, start=1):
         if not isinstance(record, dict):
             problems.append(f"record {position}: must be a JSON object")
@@ -323,68 +336,10 @@ def validate_import(data) -> list[ImportRecord]:
     taken = set(
         Decision.objects.filter(reference__in=list(seen)).values_list("reference", flat=True)
     )
-    for reference in sorted(taken, key=seen.get):
+    for reference in sorted(taken, key=lambda taken_reference: seen[taken_reference]):
         problems.append(
             f"record {seen[reference]} ({reference}), field 'reference': already exists"
         )
     if problems:
         raise ImportProblems(problems)
     return records
-
-
-def decisions_import(
-    *, records: list[ImportRecord], actor=None, signed_by_user=None
-) -> list[Decision]:
-    """Save validated records, all or nothing, each hashed and published or withheld.
-
-    ``signed_by_user`` links the signature to a user of this service (the demo does this);
-    imports from a file record the signatory's name only.
-    """
-    now = timezone.now()
-    imported = []
-    with transaction.atomic():
-        for record in records:
-            decision = _imported_decision(record, now=now, signed_by_user=signed_by_user)
-            integrity.seal(
-                decision,
-                at=now,
-                sections=record.sections,
-                appendices=[],
-                toolkit_numbers=[s.number for s in record.toolkit_sections],
-            )
-            decision.full_clean()
-            decision._history_user = actor
-            decision._change_reason = "Imported from an earlier decision log"
-            decision.save()
-            decision.sections.set(record.toolkit_sections)
-            for position, heading, body, withheld in record.sections:
-                section = SupportingSection(
-                    decision=decision,
-                    position=position,
-                    heading=heading,
-                    body=body,
-                    withheld=withheld,
-                )
-                section.full_clean()
-                section._history_user = actor
-                section._change_reason = "Imported from an earlier decision log"
-                section.save()
-            if integrity.content_hash(decision) != decision.content_hash:
-                raise ValidationError(
-                    f"record {record.position}: the stored copy differs from the file "
-                    "(nothing was imported)."
-                )
-            imported.append(decision)
-    return imported
-
-
-def _imported_decision(record: ImportRecord, *, now, signed_by_user) -> Decision:
-    values = record.values
-    confidential = values["confidentiality"] == Decision.Confidentiality.CONFIDENTIAL
-    return Decision(
-        **values,
-        signed_by=signed_by_user if values["signed_on"] else None,
-        status=Decision.Status.WITHHELD if confidential else Decision.Status.PUBLISHED,
-        source=Decision.Source.IMPORTED,
-        published_at=now,
-    )

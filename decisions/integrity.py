@@ -338,26 +338,10 @@ def related_rows(decisions: list[Decision]) -> dict[int, dict]:
     Supporting and toolkit sections already prefetched (the public detail page) are used as
     they are; appendices are always read, since pages prefetch only the unwithheld ones.
     """
-    from django.contrib.auth import get_user_model
-
     from .models import Appendix, Decision, SupportingSection
 
     given = {d.pk: {"sections": [], "appendices": [], "toolkit_numbers": []} for d in decisions}
-    unloaded = {"sections": [], "toolkit": []}
-    for decision in decisions:
-        sections = _prefetched(decision, "supporting_sections")
-        if sections is None:
-            unloaded["sections"].append(decision.pk)
-        else:
-            given[decision.pk]["sections"] = [
-                (s.position, s.heading, s.body, s.withheld)
-                for s in sorted(sections, key=lambda s: s.position)
-            ]
-        toolkit = _prefetched(decision, "sections")
-        if toolkit is None:
-            unloaded["toolkit"].append(decision.pk)
-        else:
-            given[decision.pk]["toolkit_numbers"] = [s.number for s in toolkit]
+    unloaded = _use_prefetched(decisions, given)
     if unloaded["sections"]:
         rows = SupportingSection.objects.filter(decision_id__in=unloaded["sections"])
         for pk, *row in rows.order_by("decision_id", "position").values_list(
@@ -373,6 +357,38 @@ def related_rows(decisions: list[Decision]) -> dict[int, dict]:
         links = Decision.sections.through.objects.filter(decision_id__in=unloaded["toolkit"])
         for pk, number in links.values_list("decision_id", "section__number"):
             given[pk]["toolkit_numbers"].append(number)
+    names = _signer_names(decisions)
+    for decision in decisions:
+        given[decision.pk]["signer"] = names.get(decision.signed_by_id)
+    return given
+
+
+def _use_prefetched(decisions: list[Decision], given: dict[int, dict]) -> dict[str, list[int]]:
+    """Fill ``given`` from rows already prefetched; returns the pks whose rows must be read."""
+    unloaded: dict[str, list[int]] = {"sections": [], "toolkit": []}
+    for decision in decisions:
+        sections = _prefetched(decision, "supporting_sections")
+        if sections is None:
+            unloaded["sections"].append(decision.pk)
+        else:
+            given[decision.pk]["sections"] = [
+                (s.position, s.heading, s.body, s.withheld)
+                for s in sorted(sections, key=lambda s: s.position)
+            ]
+        toolkit = _prefetched(decision, "sections")
+        if toolkit is None:
+            unloaded["toolkit"].append(decision.pk)
+        else:
+            given[decision.pk]["toolkit_numbers"] = [s.number for s in toolkit]
+    return unloaded
+
+
+def _signer_names(decisions: list[Decision]) -> dict[int, str]:
+    """The signers' usernames by user pk, from loaded users first, then in one query."""
+    from django.contrib.auth import get_user_model
+
+    from .models import Decision
+
     user_model = get_user_model()
     names = {
         d.signed_by_id: d.signed_by.get_username()
@@ -383,9 +399,7 @@ def related_rows(decisions: list[Decision]) -> dict[int, dict]:
     if wanted:
         users = user_model.objects.filter(pk__in=wanted)
         names.update(users.values_list("pk", user_model.USERNAME_FIELD))
-    for decision in decisions:
-        given[decision.pk]["signer"] = names.get(decision.signed_by_id)
-    return given
+    return names
 
 
 def check_seals(decisions: list[Decision]) -> list[tuple[Decision, SealCheck]]:

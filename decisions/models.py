@@ -30,6 +30,21 @@ PUBLICATION_STATEMENT = (
 )
 
 # The numbered supporting information of the reference record, in its order and words.
+# The header and summary fields a draft's editor changes: the form's fields and what
+# decision_create / decision_update accept (supporting sections have their own page).
+DECISION_FIELDS = (
+    "title",
+    "lead_officer",
+    "chief_officer_approval",
+    "chief_officer_approver",
+    "chief_officer_approved_on",
+    "decision_date",
+    "confidentiality",
+    "foi_exemptions",
+    "withheld_parts",
+    "summary",
+)
+
 DEFAULT_SECTIONS = [
     ("Background information", ""),
     ("List of additional information attached as appendices", ""),
@@ -57,25 +72,48 @@ class FoiExemption(models.TextChoices):
     OTHER = "other", "Another exemption"
 
 
+class DecisionStatus(models.TextChoices):
+    """Where a decision is in its workflow (``Decision.Status``); decisions/services.py sets it."""
+
+    DRAFT = "draft", "Draft"
+    CONSULTATION = "consultation", "In consultation"
+    AWAITING_APPROVAL = "awaiting_approval", "Awaiting approval"
+    AWAITING_SIGNATURE = "awaiting_signature", "Awaiting signature"
+    SIGNED = "signed", "Signed"
+    PUBLISHED = "published", "Published"
+    WITHHELD = "withheld", "Withheld"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+    DEFERRED = "deferred", "Deferred"
+
+
+# The named sets of states, defined here once (and on Decision: Decision.SEALED_STATES …).
+# Module-level because the model's Meta (indexes, constraints) cannot see names in its class.
+# Only a draft can be edited.
+EDITABLE_STATES = (DecisionStatus.DRAFT,)
+# Still to be decided: not yet signed, not withdrawn (withdrawing is possible from each).
+IN_PROGRESS_STATES = (
+    DecisionStatus.DRAFT,
+    DecisionStatus.CONSULTATION,
+    DecisionStatus.AWAITING_APPROVAL,
+    DecisionStatus.AWAITING_SIGNATURE,
+    DecisionStatus.DEFERRED,
+)
+# Once a record reaches one of these states its content is sealed and may never change.
+SEALED_STATES = (DecisionStatus.SIGNED, DecisionStatus.PUBLISHED, DecisionStatus.WITHHELD)
+# On the public decision log: published, or withheld as confidential.
+PUBLIC_STATES = (DecisionStatus.PUBLISHED, DecisionStatus.WITHHELD)
+
+
 class DecisionQuerySet(models.QuerySet):
     def public(self):
         """Records the public may see: published, or withheld as confidential."""
-        return self.filter(status__in=[Decision.Status.PUBLISHED, Decision.Status.WITHHELD])
+        return self.filter(status__in=PUBLIC_STATES)
 
 
 class Decision(models.Model):
     """One decision of significant public interest, from draft to publication."""
 
-    class Status(models.TextChoices):
-        DRAFT = "draft", "Draft"
-        CONSULTATION = "consultation", "In consultation"
-        AWAITING_APPROVAL = "awaiting_approval", "Awaiting approval"
-        AWAITING_SIGNATURE = "awaiting_signature", "Awaiting signature"
-        SIGNED = "signed", "Signed"
-        PUBLISHED = "published", "Published"
-        WITHHELD = "withheld", "Withheld"
-        WITHDRAWN = "withdrawn", "Withdrawn"
-        DEFERRED = "deferred", "Deferred"
+    Status = DecisionStatus
 
     class Confidentiality(models.TextChoices):
         NON_CONFIDENTIAL = "non-confidential", "Non-confidential"
@@ -90,8 +128,10 @@ class Decision(models.Model):
         WORKFLOW = "workflow", "Recorded and signed in this service"
         IMPORTED = "imported", "Imported from an earlier decision log"
 
-    # Once a record reaches one of these states its content is sealed and may never change.
-    SEALED_STATES = (Status.SIGNED, Status.PUBLISHED, Status.WITHHELD)
+    EDITABLE_STATES = EDITABLE_STATES
+    IN_PROGRESS_STATES = IN_PROGRESS_STATES
+    SEALED_STATES = SEALED_STATES
+    PUBLIC_STATES = PUBLIC_STATES
 
     reference = models.CharField(
         "decision reference number",
@@ -201,7 +241,7 @@ class Decision(models.Model):
             models.Index(
                 F("decision_date").desc(),
                 F("reference").desc(),
-                condition=Q(status__in=["published", "withheld"]),
+                condition=Q(status__in=list(PUBLIC_STATES)),
                 name="decisions_public_log_order",
             ),
         ]
@@ -224,13 +264,13 @@ class Decision(models.Model):
                 name="decisions_decision_chief_officer_approval_fields",
             ),
             models.CheckConstraint(
-                condition=(Q(status__in=["signed", "published", "withheld"]) & ~Q(content_hash=""))
-                | (~Q(status__in=["signed", "published", "withheld"]) & Q(content_hash="")),
+                condition=(Q(status__in=list(SEALED_STATES)) & ~Q(content_hash=""))
+                | (~Q(status__in=list(SEALED_STATES)) & Q(content_hash="")),
                 name="decisions_decision_hashed_when_sealed",
             ),
             models.CheckConstraint(
                 condition=~Q(source="workflow")
-                | ~Q(status__in=["signed", "published", "withheld"])
+                | ~Q(status__in=list(SEALED_STATES))
                 | (Q(signed_by__isnull=False) & Q(interests_declared=True)),
                 name="decisions_decision_workflow_signature_has_signer",
             ),
@@ -276,13 +316,23 @@ class Decision(models.Model):
         return STATUS_TAG_CLASSES.get(self.status, "govuk-tag--grey")
 
     @property
+    def status_note_heading(self) -> str:
+        """What the status note explains in this state ("Deferred" …), or "" if it explains none."""
+        return STATUS_NOTE_HEADINGS.get(self.status, "")
+
+    @property
     def is_sealed(self) -> bool:
         """Signed (or imported as a historic record): the content may never change."""
         return bool(self.content_hash)
 
     @property
     def is_public(self) -> bool:
-        return self.status in (self.Status.PUBLISHED, self.Status.WITHHELD)
+        return self.status in PUBLIC_STATES
+
+    @property
+    def is_editable(self) -> bool:
+        """A draft: its header, summary, sections and appendices may still change."""
+        return self.status in EDITABLE_STATES
 
     @property
     def is_confidential(self) -> bool:
@@ -326,6 +376,13 @@ STATUS_TAG_CLASSES = {
     Decision.Status.WITHHELD: "govuk-tag--red",
     Decision.Status.WITHDRAWN: "govuk-tag--grey",
     Decision.Status.DEFERRED: "govuk-tag--pink",
+}
+
+# The states a status note (the reason for a return, withdrawal or deferral) is shown in.
+STATUS_NOTE_HEADINGS = {
+    Decision.Status.DRAFT: "Returned to draft",
+    Decision.Status.WITHDRAWN: "Withdrawn",
+    Decision.Status.DEFERRED: "Deferred",
 }
 
 

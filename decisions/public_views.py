@@ -1,25 +1,25 @@
 """The public decision log: open to everyone, without signing in.
 
 Only published and withheld records whose seal verifies exist here (anything else is a 404
-or left out of the list), and every page, PDF and feed is built from ``reports.public_notice``
-or ``reports.feed_row``, which leave out what is withheld. Absolute links start with
+or left out of the list), and every page, PDF and feed is built from ``notices.public_notice``
+or ``notices.feed_row``, which leave out what is withheld. Absolute links start with
 settings.SITE_URL, never with the request's Host header.
 """
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
-from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse, JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.views.decorators.http import require_GET
 
 from prevent_compliance.forms import query_text
+from prevent_compliance.web import PUBLIC, file_response, page_of
 
-from . import integrity, reports, selectors
+from . import integrity, notices, selectors
 from .models import Decision
-from .views import _file_response
+from .views import appendix_response, notice_pdf_response
 
 PAGE_SIZE = 20
 MAX_QUERY = 100
@@ -46,16 +46,16 @@ def _filters(request) -> tuple[int | None, str]:
 def decision_log(request):
     year, query = _filters(request)
     queryset = selectors.public_decisions(year=year, query=query)
-    page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = page_of(request, queryset, PAGE_SIZE)
     shown = integrity.verified(page.object_list)
-    notices = [reports.public_notice(d, brief=True) for d in shown]
+    briefs = [notices.public_notice(d, brief=True) for d in shown]
     params = {k: v for k, v in (("year", year or ""), ("q", query)) if v}
     return render(
         request,
         "public/decision_list.html",
         {
             "page": page,
-            "notices": notices,
+            "notices": briefs,
             "years": selectors.public_years(),
             "year": year,
             "q": query,
@@ -71,7 +71,7 @@ def decision_detail(request, reference: str):
     return render(
         request,
         "public/decision_detail.html",
-        {"notice": reports.public_notice(decision)},
+        {"notice": notices.public_notice(decision)},
     )
 
 
@@ -81,11 +81,8 @@ def decision_pdf(request, reference: str):
     decision = _sealed_public_decision(reference)
     if decision.status != Decision.Status.PUBLISHED:
         raise Http404("A withheld decision has no public notice.")
-    response = HttpResponse(
-        reports.notice_pdf(reports.public_notice(decision)), content_type="application/pdf"
-    )
-    response["Content-Disposition"] = f'inline; filename="{reports.pdf_filename(reference)}"'
-    return response
+    # Cache-Control is the middleware's: public for a visitor, private for someone signed in.
+    return notice_pdf_response(notices.public_notice(decision), cache_control=None)
 
 
 @login_not_required
@@ -100,16 +97,15 @@ def appendix_download(request, reference: str, public_id):
     )
     if appendix is None:
         raise Http404
-    response = _file_response(appendix)
-    response["Cache-Control"] = "public, max-age=300"
-    return response
+    # The same file for everyone, whoever asks: a shared cache may keep it briefly.
+    return appendix_response(appendix, cache_control=PUBLIC)
 
 
 def _feed_rows(request):
     year, query = _filters(request)
     decisions = selectors.public_decisions(year=year, query=query)
     return [
-        reports.feed_row(d, base_url=settings.SITE_URL)
+        notices.feed_row(d, base_url=settings.SITE_URL)
         for chunk in integrity.in_chunks(decisions.iterator(chunk_size=FEED_CHUNK), FEED_CHUNK)
         for d in integrity.verified(chunk)
     ]
@@ -118,11 +114,12 @@ def _feed_rows(request):
 @login_not_required
 @require_GET
 def decision_log_csv(request):
-    response = HttpResponse(
-        reports.feed_csv(_feed_rows(request)), content_type="text/csv; charset=utf-8"
+    return file_response(
+        notices.feed_csv(_feed_rows(request)),
+        filename="decisions.csv",
+        content_type="text/csv; charset=utf-8",
+        cache_control=None,  # the middleware's, as for every public page
     )
-    response["Content-Disposition"] = 'attachment; filename="decisions.csv"'
-    return response
 
 
 @login_not_required

@@ -6,7 +6,10 @@ no two decisions get the same number and no number is skipped. A number already 
 imported historic record) is skipped, so an imported reference is never allocated again.
 """
 
+from __future__ import annotations
+
 from datetime import date
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.utils import timezone
@@ -14,6 +17,9 @@ from django.utils import timezone
 from prevent_compliance.models import OrganisationProfile, get_organisation
 
 from .models import Decision, ReferenceCounter
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 
 def _profile() -> OrganisationProfile:
@@ -34,10 +40,15 @@ def _highest_taken(before: str, after: str) -> int:
     return highest
 
 
-def allocate_reference(*, today: date | None = None) -> str:
-    """The next free reference; call inside the transaction that saves the decision."""
+def reference_allocate(*, actor: User | None, today: date | None = None) -> str:
+    """The next free reference, taken for good by the transaction that saves the decision.
+
+    A trusted step of the decision services (``decisions.services._decision_create_row``),
+    which check the actor's permission first; it refuses to run outside a transaction,
+    because the counter's row lock must be held until the decision itself is inserted.
+    """
     if not transaction.get_connection().in_atomic_block:
-        raise RuntimeError("allocate_reference must run inside transaction.atomic().")
+        raise RuntimeError("reference_allocate must run inside transaction.atomic().")
     today = today or timezone.localdate()
     before, spec, after = _profile().reference_parts(year=today.year)
     stem = f"{before}{{seq}}{after}"
@@ -54,6 +65,8 @@ def allocate_reference(*, today: date | None = None) -> str:
         if not Decision.objects.filter(reference=candidate).exists():
             break
     counter.last_number = number
-    counter._change_reason = f"Allocated {candidate}"
+    # Read by django-simple-history: who allocated it.
+    counter._history_user = actor  # type: ignore[attr-defined]
+    counter._change_reason = f"Allocated {candidate}"  # type: ignore[attr-defined]
     counter.save(update_fields=["last_number"])
     return candidate

@@ -1,4 +1,11 @@
-"""Reads shared by the decision pages, with their joins done up front."""
+"""Reads shared by the decision pages, with their joins done up front.
+
+Reads never depend on writes: nothing here imports ``decisions.services``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
 
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
@@ -6,8 +13,12 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 
+from prevent_compliance.rules import allowed
+
 from .models import Appendix, Decision, SupportingSection
-from .services import allowed
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser, User
 
 
 def decision_list() -> QuerySet[Decision]:
@@ -30,7 +41,9 @@ def _with_content(queryset: QuerySet[Decision]) -> QuerySet[Decision]:
     )
 
 
-def get_decision_for(user, reference: str, *, write: bool = False) -> Decision:
+def get_decision_for(
+    user: User | AnonymousUser, reference: str, *, write: bool = False
+) -> Decision:
     """The decision with this reference, if the user may see it (and change it, with write).
 
     Raises Http404 if there is none and PermissionDenied if the user may not.
@@ -78,7 +91,7 @@ def public_years() -> list[int]:
     Dropped for every process whenever a public record is saved or deleted (DecisionsConfig
     connects forget_public_years_after_change), so no server shows an old list.
     """
-    years = cache.get(PUBLIC_YEARS_CACHE_KEY)
+    years: list[int] | None = cache.get(PUBLIC_YEARS_CACHE_KEY)
     if years is None:
         dates = Decision.objects.public().dates("decision_date", "year", order="DESC")
         years = [d.year for d in dates]
@@ -90,12 +103,14 @@ def forget_public_years() -> None:
     cache.delete(PUBLIC_YEARS_CACHE_KEY)
 
 
-def forget_public_years_after_change(sender, instance: Decision, **kwargs) -> None:
+def forget_public_years_after_change(
+    sender: type[Decision], instance: Decision, **kwargs: Any
+) -> None:
     """post_save / post_delete of a Decision: a public record changed, so may the years.
 
     Now and again after commit, in case another request read the old rows in between.
     """
-    if instance.status in (Decision.Status.PUBLISHED, Decision.Status.WITHHELD):
+    if instance.is_public:
         forget_public_years()
         transaction.on_commit(forget_public_years)
 

@@ -3,16 +3,14 @@
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from prevent_compliance.accounts import verified_role_required
+from prevent_compliance import web
+from prevent_compliance.accounts.two_factor import verified_role_required
 from prevent_compliance.rules import allowed, require
-from prevent_compliance.uploads import download_as
 
-from . import annual_review, reports, selectors, services
+from . import annual_review, notices, selectors, services
 from .forms import (
     LOCKED_OUT,
     AppendixForm,
@@ -26,21 +24,22 @@ from .models import Decision
 from .services import InvalidTransition
 
 PAGE_SIZE = 25
-
-
-def _apply_errors(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for name, errors in exc.error_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
+HISTORY_SHOWN = 30
 
 
 def _refuse_state(request, decision: Decision, exc: ValidationError):
     """A step the role may take but not in this state: say why, change nothing."""
-    for message in exc.messages:
-        messages.error(request, message)
+    web.flash_errors(request, exc)
     return redirect(decision)
+
+
+def _draft_for_edit(request, reference: str):
+    """The draft the user may change, and None; or the record and a redirect saying why not."""
+    decision = selectors.get_decision_for(request.user, reference, write=True)
+    if not decision.is_editable:
+        messages.error(request, "Only a draft can be changed.")
+        return decision, redirect(decision)
+    return decision, None
 
 
 @require_GET
@@ -50,7 +49,7 @@ def decision_list(request):
     queryset = selectors.decision_list()
     if status in Decision.Status.values:
         queryset = queryset.filter(status=status)
-    page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = web.page_of(request, queryset, PAGE_SIZE)
     return render(
         request,
         "decisions/decision_list.html",
@@ -68,18 +67,17 @@ def decision_list(request):
 def decision_detail(request, reference: str):
     decision = selectors.get_decision_for(request.user, reference)
     transitions = services.available_transitions(request.user, decision)
+    history = decision.history.select_related("history_user").order_by("-history_date")
     return render(
         request,
         "decisions/decision_detail.html",
         {
             "decision": decision,
-            "notice": reports.staff_notice(decision),
+            "notice": notices.staff_notice(decision),
             "transitions": {t.name: t for t in transitions},
-            "can_edit": decision.status == Decision.Status.DRAFT
+            "can_edit": decision.is_editable
             and allowed(request.user, "decisions.change_decision", decision),
-            "history": decision.history.select_related("history_user").order_by("-history_date")[
-                :30
-            ],
+            "history": history[:HISTORY_SHOWN],
         },
     )
 
@@ -87,14 +85,14 @@ def decision_detail(request, reference: str):
 @require_http_methods(["GET", "POST"])
 def decision_create(request):
     require(request.user, "decisions.add_decision")
-    form = DecisionForm(request.POST or None)
-    if not request.POST:
+    form = DecisionForm(**web.bound(request))
+    if not form.is_bound:
         form.initial.setdefault("lead_officer", request.user.get_full_name())
-    if request.method == "POST" and form.is_valid():
+    if form.is_valid():
         try:
             decision = services.decision_create(actor=request.user, **form.service_values())
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            web.add_service_errors(form, exc)
         else:
             messages.success(
                 request,
@@ -106,54 +104,60 @@ def decision_create(request):
 
 @require_http_methods(["GET", "POST"])
 def decision_edit(request, reference: str):
-    decision = selectors.get_decision_for(request.user, reference, write=True)
-    if decision.status != Decision.Status.DRAFT:
-        messages.error(request, "Only a draft can be changed.")
-        return redirect(decision)
-    form = DecisionForm(request.POST or None, instance=decision)
-    if request.method == "POST" and form.is_valid():
+    decision, refused = _draft_for_edit(request, reference)
+    if refused:
+        return refused
+    form = DecisionForm(**web.bound(request), instance=decision)
+    if form.is_valid():
         try:
             services.decision_update(actor=request.user, decision=decision, **form.service_values())
         except InvalidTransition as exc:
             return _refuse_state(request, decision, exc)
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            web.add_service_errors(form, exc)
         else:
             messages.success(request, f"Decision {decision.reference} saved.")
             return redirect(decision)
     return render(request, "decisions/decision_form.html", {"form": form, "decision": decision})
 
 
-@require_http_methods(["GET", "POST"])
-def sections_edit(request, reference: str):
-    decision = selectors.get_decision_for(request.user, reference, write=True)
-    if decision.status != Decision.Status.DRAFT:
-        messages.error(request, "Only a draft can be changed.")
-        return redirect(decision)
+def _sections_formset(request, decision: Decision):
     initial = [
         {"pk": s.pk, "heading": s.heading, "body": s.body, "withheld": s.withheld}
         for s in decision.supporting_sections.all()
     ]
-    formset = SupportingSectionFormSet(request.POST or None, initial=initial, prefix="sections")
-    if request.method == "POST" and formset.is_valid():
-        wanted = [
-            services.SectionInput(
-                pk=form.cleaned_data.get("pk"),
-                heading=form.cleaned_data["heading"].strip(),
-                body=form.cleaned_data["body"],
-                withheld=form.cleaned_data["withheld"],
-            )
-            for form in formset
-            if not form.cleaned_data.get("remove") and not form.is_blank_new
-        ]
+    return SupportingSectionFormSet(**web.bound(request), initial=initial, prefix="sections")
+
+
+def _wanted_sections(formset) -> list[services.SectionInput]:
+    """The sections as the editor left them: removed and blank new ones left out."""
+    return [
+        services.SectionInput(
+            pk=form.cleaned_data.get("pk"),
+            heading=form.cleaned_data["heading"].strip(),
+            body=form.cleaned_data["body"],
+            withheld=form.cleaned_data["withheld"],
+        )
+        for form in formset
+        if not form.cleaned_data.get("remove") and not form.is_blank_new
+    ]
+
+
+@require_http_methods(["GET", "POST"])
+def sections_edit(request, reference: str):
+    decision, refused = _draft_for_edit(request, reference)
+    if refused:
+        return refused
+    formset = _sections_formset(request, decision)
+    if formset.is_valid():
         try:
             services.decision_sections_update(
-                actor=request.user, decision=decision, sections=wanted
+                actor=request.user, decision=decision, sections=_wanted_sections(formset)
             )
         except InvalidTransition as exc:
             return _refuse_state(request, decision, exc)
         except ValidationError as exc:
-            formset.forms[0].add_error(None, exc.messages)
+            web.add_service_errors(formset, exc)
         else:
             messages.success(request, "Supporting information saved.")
             if "add_another" in request.POST:
@@ -166,16 +170,11 @@ def sections_edit(request, reference: str):
 
 @require_http_methods(["GET", "POST"])
 def appendix_add(request, reference: str):
-    decision = selectors.get_decision_for(request.user, reference, write=True)
-    if decision.status != Decision.Status.DRAFT:
-        messages.error(request, "Only a draft can be changed.")
-        return redirect(decision)
-    form = AppendixForm(
-        request.POST or None,
-        request.FILES or None,
-        max_mb=settings.UPLOAD_MAX_BYTES // (1024 * 1024),
-    )
-    if request.method == "POST" and form.is_valid():
+    decision, refused = _draft_for_edit(request, reference)
+    if refused:
+        return refused
+    form = AppendixForm(**web.bound(request), max_mb=settings.UPLOAD_MAX_BYTES // (1024 * 1024))
+    if form.is_valid():
         try:
             appendix = services.appendix_add(
                 actor=request.user,
@@ -188,7 +187,7 @@ def appendix_add(request, reference: str):
         except InvalidTransition as exc:
             return _refuse_state(request, decision, exc)
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            web.add_service_errors(form, exc)
         else:
             messages.success(request, f"Appendix “{appendix.title}” added.")
             return redirect(decision)
@@ -207,37 +206,39 @@ def appendix_remove(request, reference: str, public_id):
     return redirect(decision)
 
 
+def appendix_response(appendix, **kwargs):
+    """An appendix file as a download (the public log uses it too, with its own caching)."""
+    return web.stored_upload_response(
+        appendix.file,
+        original_name=appendix.original_filename,
+        content_type=appendix.content_type,
+        fallback="appendix",
+        **kwargs,
+    )
+
+
 @require_GET
 def appendix_download(request, reference: str, public_id):
     decision = selectors.get_decision_for(request.user, reference)
     appendix = get_object_or_404(decision.appendices, public_id=public_id)
-    return _file_response(appendix)
+    return appendix_response(appendix)
 
 
-def _file_response(appendix) -> FileResponse:
-    try:
-        handle = appendix.file.open("rb")
-    except FileNotFoundError as exc:
-        raise Http404("The appendix file is missing.") from exc
-    filename, content_type = download_as(
-        appendix.original_filename, appendix.content_type, fallback="appendix"
+def notice_pdf_response(notice: notices.Notice, **kwargs):
+    """A decision notice as a PDF shown in the browser."""
+    return web.file_response(
+        notices.notice_pdf(notice),
+        filename=notices.pdf_filename(notice.reference),
+        content_type="application/pdf",
+        inline=True,
+        **kwargs,
     )
-    response = FileResponse(
-        handle, as_attachment=True, filename=filename, content_type=content_type
-    )
-    response["Cache-Control"] = "private, no-store"
-    return response
 
 
 @require_GET
 def decision_pdf(request, reference: str):
     decision = selectors.get_decision_for(request.user, reference)
-    response = HttpResponse(
-        reports.notice_pdf(reports.staff_notice(decision)), content_type="application/pdf"
-    )
-    response["Content-Disposition"] = f'inline; filename="{reports.pdf_filename(reference)}"'
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return notice_pdf_response(notices.staff_notice(decision))
 
 
 # --- Workflow steps -------------------------------------------------------------------------
@@ -282,6 +283,29 @@ def _step_page(request, decision, name: str):
     return None
 
 
+def _step_form(request, decision, form, *, run, done: str, heading: str, notice=None):
+    """A workflow step with a form: run it once the form is valid, then back to the record.
+
+    ``run(cleaned_data)`` calls the service. A step the state no longer allows is refused
+    with a message; any other error is shown on the form.
+    """
+    if form.is_valid():
+        try:
+            run(form.cleaned_data)
+        except InvalidTransition as exc:
+            return _refuse_state(request, decision, exc)
+        except ValidationError as exc:
+            web.add_service_errors(form, exc)
+        else:
+            messages.success(request, done)
+            return redirect(decision)
+    return render(
+        request,
+        "decisions/step_form.html",
+        {"form": form, "decision": decision, "heading": heading, "notice": notice},
+    )
+
+
 COMMENT_STEPS = {
     "treasurer": (
         "comment_treasurer",
@@ -306,22 +330,15 @@ def comment(request, reference: str, who: str):
     if refused := _step_page(request, decision, name):
         return refused
     form = CommentForm(
-        request.POST or None, label=label, initial={"comments": getattr(decision, field)}
+        **web.bound(request), label=label, initial={"comments": getattr(decision, field)}
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            service(actor=request.user, decision=decision, comments=form.cleaned_data["comments"])
-        except InvalidTransition as exc:
-            return _refuse_state(request, decision, exc)
-        except ValidationError as exc:
-            _apply_errors(form, exc)
-        else:
-            messages.success(request, f"{label} saved.")
-            return redirect(decision)
-    return render(
+    return _step_form(
         request,
-        "decisions/step_form.html",
-        {"form": form, "decision": decision, "heading": label, "notice": None},
+        decision,
+        form,
+        run=lambda data: service(actor=request.user, decision=decision, comments=data["comments"]),
+        done=f"{label} saved.",
+        heading=label,
     )
 
 
@@ -354,22 +371,25 @@ def reason_step(request, reference: str, name: str):
     service, label, submit_label, done = REASON_STEPS[name]
     if refused := _step_page(request, decision, name):
         return refused
-    form = ReasonForm(request.POST or None, label=label, submit_label=submit_label)
-    if request.method == "POST" and form.is_valid():
-        try:
-            service(actor=request.user, decision=decision, reason=form.cleaned_data["reason"])
-        except InvalidTransition as exc:
-            return _refuse_state(request, decision, exc)
-        except ValidationError as exc:
-            _apply_errors(form, exc)
-        else:
-            messages.success(request, done.format(ref=decision.reference))
-            return redirect(decision)
-    return render(
+    form = ReasonForm(**web.bound(request), label=label, submit_label=submit_label)
+    return _step_form(
         request,
-        "decisions/step_form.html",
-        {"form": form, "decision": decision, "heading": submit_label, "notice": None},
+        decision,
+        form,
+        run=lambda data: service(actor=request.user, decision=decision, reason=data["reason"]),
+        done=done.format(ref=decision.reference),
+        heading=submit_label,
     )
+
+
+def _sign_form(request) -> SignForm:
+    name = request.user.get_full_name() or request.user.get_username()
+    form = SignForm(**web.bound(request), request=request, initial={"signatory_name": name})
+    form.is_valid()  # checks the password (counted towards the lockout) once, here
+    if form.locked_out:
+        # django-axes turns this response into its lockout page, which shows the message.
+        messages.error(request, LOCKED_OUT)
+    return form
 
 
 @require_http_methods(["GET", "POST"])
@@ -378,40 +398,20 @@ def sign(request, reference: str):
     decision = selectors.get_decision_for(request.user, reference)
     if refused := _step_page(request, decision, "sign"):
         return refused
-    form = SignForm(
-        request.POST or None,
-        request=request,
-        initial={"signatory_name": request.user.get_full_name() or request.user.get_username()},
-    )
-    valid = request.method == "POST" and form.is_valid()
-    if form.locked_out:
-        # django-axes turns this response into its lockout page, which shows the message.
-        messages.error(request, LOCKED_OUT)
-    if valid:
-        try:
-            services.decision_sign(
-                actor=request.user,
-                decision=decision,
-                declaration_confirmed=form.cleaned_data["declaration"],
-                password=form.cleaned_data["password"],
-                signatory_name=form.cleaned_data["signatory_name"],
-            )
-        except InvalidTransition as exc:
-            return _refuse_state(request, decision, exc)
-        except ValidationError as exc:
-            _apply_errors(form, exc)
-        else:
-            messages.success(request, f"Decision {decision.reference} signed.")
-            return redirect(decision)
-    return render(
+    return _step_form(
         request,
-        "decisions/step_form.html",
-        {
-            "form": form,
-            "decision": decision,
-            "heading": "Sign decision",
-            "notice": reports.staff_notice(decision),
-        },
+        decision,
+        _sign_form(request),
+        run=lambda data: services.decision_sign(
+            actor=request.user,
+            decision=decision,
+            declaration_confirmed=data["declaration"],
+            password=data["password"],
+            signatory_name=data["signatory_name"],
+        ),
+        done=f"Decision {decision.reference} signed.",
+        heading="Sign decision",
+        notice=notices.staff_notice(decision),
     )
 
 
@@ -428,7 +428,7 @@ def annual_review_submit(request, year: int):
     try:
         decision = annual_review.annual_review_submit(actor=request.user, period=period)
     except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
+        web.flash_errors(request, exc)
         return redirect(period)
     messages.success(
         request,

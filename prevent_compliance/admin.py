@@ -2,7 +2,7 @@
 
 Deleting a user would blank ``history_user`` on every change they made, so nobody may
 delete users (or roles). Administrators add users, change them and give them roles, with
-these limits (see prevent_compliance/account_changes.py):
+these limits (see prevent_compliance/accounts/services.py):
 
 * nobody changes their own roles, and nobody becomes a superuser or gets permissions of
   their own here (superusers are made with ``manage.py createsuperuser``);
@@ -20,7 +20,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from .account_changes import (
+from .accounts.services import (
     SIGNING_ROLES,
     account_roles_requested,
     may_confirm_grants,

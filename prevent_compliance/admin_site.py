@@ -30,7 +30,7 @@ class PreventAdminSite(admin.AdminSite):
 
         def inner(request, *args, **kwargs):
             if self.has_permission(request):
-                from .accounts import verification_redirect
+                from .accounts.two_factor import verification_redirect
 
                 if response := verification_redirect(request, required=True):
                     return response

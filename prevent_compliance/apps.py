@@ -7,10 +7,8 @@ class PreventComplianceConfig(AppConfig):
     verbose_name = "Prevent Compliance"
 
     def ready(self):
-        from . import (
-            account_changes,  # noqa: F401  (records role, password, app changes)
-            accounts,  # noqa: F401  (connects the sign-in signal receiver)
-        )
+        # Receivers: account changes into the audit log, and the sign-in's session stamp.
+        from .accounts import signals  # noqa: F401
 
 
 class AdminConfig(admin_apps.AdminConfig):

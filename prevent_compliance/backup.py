@@ -282,10 +282,12 @@ def _dump_sqlite(dest: Path) -> str:
     """Copy the live database with SQLite's online backup API (never a file copy)."""
     source_path = Path(settings.DATABASES["default"]["NAME"])
     try:
-        with contextlib.closing(_sqlite_read_only(source_path)) as source:
-            with contextlib.closing(sqlite3.connect(dest)) as copy:
-                source.backup(copy)
-                _sqlite_integrity(copy, what="the copy of the database")
+        with (
+            contextlib.closing(_sqlite_read_only(source_path)) as source,
+            contextlib.closing(sqlite3.connect(dest)) as copy,
+        ):
+            source.backup(copy)
+            _sqlite_integrity(copy, what="the copy of the database")
     except sqlite3.Error as exc:
         raise BackupError(f"Could not back up the SQLite database {source_path}: {exc}") from exc
     return f"SQLite {sqlite3.sqlite_version} online backup API"
@@ -556,9 +558,11 @@ def _restore_sqlite(staged: Path) -> None:
     """SQLite's backup API in reverse: the target's pages are replaced in one step."""
     target = Path(settings.DATABASES["default"]["NAME"])
     try:
-        with contextlib.closing(_sqlite_read_only(staged)) as source:
-            with contextlib.closing(sqlite3.connect(target, timeout=20)) as dest:
-                source.backup(dest)
+        with (
+            contextlib.closing(_sqlite_read_only(staged)) as source,
+            contextlib.closing(sqlite3.connect(target, timeout=20)) as dest,
+        ):
+            source.backup(dest)
     except sqlite3.Error as exc:
         raise BackupError(f"Could not restore the SQLite database {target}: {exc}") from exc
 

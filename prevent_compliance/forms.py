@@ -7,7 +7,6 @@ from crispy_forms_gds.fields import DateInputField
 from crispy_forms_gds.helper import FormHelper
 from crispy_forms_gds.layout import Field, Layout, Size, Submit
 from django import forms
-from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 
 from .models import OrganisationProfile
@@ -72,33 +71,6 @@ def gds_helper(*, submit_label: str = "Save") -> FormHelper:
     helper.legend_size = Size.SMALL
     helper.add_input(Submit("submit", submit_label))
     return helper
-
-
-class SignInForm(AuthenticationForm):
-    """Django's sign-in form with GOV.UK markup and plain error messages."""
-
-    error_messages = {
-        "invalid_login": "Enter a correct username and password. Both are case-sensitive.",
-        "inactive": "This account has been deactivated. Ask an administrator.",
-    }
-
-    def __init__(self, request=None, *args, **kwargs):
-        super().__init__(request, *args, **kwargs)
-        self.fields["username"].error_messages["required"] = "Enter your username"
-        self.fields["password"].error_messages["required"] = "Enter your password"
-        self.helper = gds_helper(submit_label="Sign in")
-        self.helper.layout = Layout(
-            Field.text("username", field_width=20),
-            Field("password", css_class="govuk-input govuk-!-width-one-half"),
-        )
-
-    def clean_username(self):
-        username = self.cleaned_data["username"]
-        # No account has a longer name. Refused here, it never reaches authenticate() and
-        # django-axes, whose attempt log holds 255 characters (PostgreSQL would fail).
-        if len(username) > (self.username_field.max_length or 150):
-            raise ValidationError(self.error_messages["invalid_login"], code="invalid_login")
-        return username
 
 
 class OrganisationProfileForm(forms.ModelForm):

@@ -218,8 +218,8 @@ def forget_organisation() -> None:
 class RoleGrant(models.Model):
     """A signing role proposed for an account, given only when a second administrator confirms.
 
-    The proposer and the account holder can never confirm it (prevent_compliance.account_changes
-    checks this, and so do the constraints below).
+    The proposer and the account holder can never confirm it (``role_grant_confirm`` in
+    prevent_compliance/accounts/services.py checks this, and so do the constraints below).
     """
 
     class Status(models.TextChoices):

@@ -12,10 +12,12 @@ import rules
 from django.contrib.auth.context_processors import PermLookupDict, PermWrapper
 from django.core.exceptions import PermissionDenied
 
-from .backends import RULES_ONLY_APPS
-from .roles import is_administrator
+from .accounts.backends import RULES_ONLY_APPS
+from .roles import is_administrator, is_auditor
 
 rules.add_perm("prevent_compliance.change_organisationprofile", is_administrator)
+# The audit log at /audit/ (prevent_compliance/audit/), and the account records in it.
+rules.add_perm("prevent_compliance.view_audit_log", is_auditor | is_administrator)
 
 
 def allowed(user, perm: str, obj=None) -> bool:

@@ -125,7 +125,7 @@ MIDDLEWARE = [
     # an anonymous visitor's public page. Outside the session middleware, to see its cookies.
     "prevent_compliance.middleware.CacheControlMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "prevent_compliance.accounts.IdleSessionMiddleware",
+    "prevent_compliance.accounts.middleware.IdleSessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -133,8 +133,8 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     # Every view needs a signed-in user unless it is marked @login_not_required.
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
-    # Then a one-time code before any page, for those who need one (two_factor.py).
-    "prevent_compliance.two_factor.TwoFactorMiddleware",
+    # Then a one-time code before any page, for those who need one (accounts/middleware.py).
+    "prevent_compliance.accounts.middleware.TwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
@@ -196,10 +196,10 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [
     # First, so a locked-out username and address is refused before any password check.
-    "prevent_compliance.accounts.LockoutBackend",
+    "prevent_compliance.accounts.backends.LockoutBackend",
     "rules.permissions.ObjectPermissionBackend",
     # Passwords, and the admin's model permissions for users and groups only.
-    "prevent_compliance.backends.ModelPermissionsBackend",
+    "prevent_compliance.accounts.backends.ModelPermissionsBackend",
 ]
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -307,8 +307,8 @@ AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
-AXES_LOCKOUT_CALLABLE = "prevent_compliance.accounts.locked_out"
-AXES_CLIENT_IP_CALLABLE = "prevent_compliance.accounts.client_ip"
+AXES_LOCKOUT_CALLABLE = "prevent_compliance.accounts.views.locked_out"
+AXES_CLIENT_IP_CALLABLE = "prevent_compliance.accounts.backends.client_ip"
 # Behind a reverse proxy the client address is in X-Forwarded-For; trust only as many
 # entries from the right as there are proxies that we run (0: use REMOTE_ADDR).
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
@@ -318,9 +318,10 @@ OTP_TOTP_ISSUER = env("OTP_TOTP_ISSUER", default="Prevent Compliance")
 # Never show an app's key or QR code after set-up (our admin replaces django-otp's anyway).
 OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 # Once a Commissioner, Chief Executive or Administrator has set up an authenticator app, every
-# page asks for a code first (prevent_compliance/two_factor.py). With TWO_FACTOR_ALL_ROLES on,
-# every signed-in user must set up an app and enter a code before any page. On by default in
-# production (DEBUG off); off by default for local development and the tests.
+# page asks for a code first (prevent_compliance/accounts/middleware.py). With
+# TWO_FACTOR_ALL_ROLES on, every signed-in user must set up an app and enter a code before any
+# page. On by default in production (DEBUG off); off by default for local development and the
+# tests.
 TWO_FACTOR_ALL_ROLES = env.bool("TWO_FACTOR_ALL_ROLES", default=not DEBUG)
 
 # --- Headers, cookies and the content security policy ----------------------------------------

@@ -3,14 +3,14 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from . import health, views
-from .accounts import SignInView
+from .accounts.views import SignInView
 
 urlpatterns = [
     path("accounts/login/", SignInView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("accounts/", include("prevent_compliance.accounts")),
+    path("accounts/", include("prevent_compliance.accounts.urls")),
     path("admin/", admin.site.urls),
-    path("", include("prevent_compliance.audit")),
+    path("", include("prevent_compliance.audit.urls")),
     path("organisation/", views.organisation_edit, name="organisation"),
     path("accessibility/", views.accessibility_statement, name="accessibility"),
     # For load balancers and monitoring (health.py); no trailing slash, as such checks expect.

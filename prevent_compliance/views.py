@@ -2,33 +2,33 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from .forms import OrganisationProfileForm
-from .models import OrganisationProfile, get_organisation
-from .roles import is_administrator
+from .models import OrganisationProfile, forget_organisation, get_organisation
 from .services import organisation_update
+from .web import add_service_errors, bound, require
 
 
 @require_http_methods(["GET", "POST"])
 def organisation_edit(request):
-    if not is_administrator(request.user):
-        raise PermissionDenied
-    profile = OrganisationProfile.objects.filter(pk=get_organisation().pk).first()
+    require(request.user, "prevent_compliance.change_organisationprofile")
+    # Edit the row itself, never the cached copy; get_organisation() makes it on first use.
+    profile = OrganisationProfile.objects.order_by("pk").first()
     if profile is None:
-        profile = OrganisationProfile.objects.create()
-    form = OrganisationProfileForm(request.POST or None, instance=profile)
-    if request.method == "POST" and form.is_valid():
+        forget_organisation()
+        profile = get_organisation()
+    form = OrganisationProfileForm(**bound(request), instance=profile)
+    if form.is_valid():
         values = {name: form.cleaned_data[name] for name in form.Meta.fields}
         profile.refresh_from_db()
         try:
             organisation_update(actor=request.user, profile=profile, **values)
         except ValidationError as exc:
-            for field, errors in exc.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
+            add_service_errors(form, exc)
         else:
             messages.success(request, "Organisation profile saved.")
             return redirect("organisation")

@@ -5,14 +5,14 @@ from importlib import import_module
 
 os.environ.setdefault("DEBUG", "on")
 
-import pytest  # noqa: E402
-from django.apps import apps as django_apps  # noqa: E402
-from django.contrib.auth.models import Group  # noqa: E402
-from django.core.cache import cache  # noqa: E402
-from django.core.management import call_command  # noqa: E402
-from django.db.models.signals import post_migrate  # noqa: E402
+import pytest
+from django.apps import apps as django_apps
+from django.contrib.auth.models import Group
+from django.core.cache import cache
+from django.core.management import call_command
+from django.db.models.signals import post_migrate
 
-from prevent_compliance.roles import Role  # noqa: E402
+from prevent_compliance.roles import Role
 
 PASSWORD = "correct-horse-battery-staple"
 

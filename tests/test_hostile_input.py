@@ -675,7 +675,7 @@ HOSTILE_IDENTIFIERS = [
 
 
 def _history_keys():
-    from prevent_compliance.audit import registry
+    from prevent_compliance.audit.registry import registry
 
     return sorted(registry())
 
@@ -721,8 +721,8 @@ def _our_date_fields() -> list[tuple[str, str, object]]:
     from django.utils.module_loading import autodiscover_modules
 
     autodiscover_modules("forms")
-    import prevent_compliance.accounts  # noqa: F401  (its forms)
-    import prevent_compliance.audit  # noqa: F401  (the audit log filter)
+    import prevent_compliance.accounts.forms  # its forms
+    import prevent_compliance.audit.forms  # noqa: F401  (the audit log filter)
 
     found = []
     for form_class in set(_subclasses(forms.BaseForm)):

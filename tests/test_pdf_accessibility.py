@@ -16,7 +16,7 @@ from pypdf import PdfReader
 
 from decisions.models import Decision
 from tests.decisions.helpers import advance, complete_sections, make_draft
-from toolkit import reports as toolkit_reports
+from toolkit import annual_review_report
 
 PDFINFO = shutil.which("pdfinfo")
 NOTICE_HEADINGS = [
@@ -130,7 +130,7 @@ def test_draft_annual_review_is_accessible(client, auditor, period):
 
 
 def test_final_annual_review_is_accessible(period):
-    content = toolkit_reports.annual_review_pdf(period, final=True)
+    content = annual_review_report.annual_review_pdf(period, final=True)
     _check_accessible(
         content, period.label, [f"Annual Prevent duty review {period.label}", *ANNUAL_HEADINGS]
     )

@@ -597,7 +597,7 @@ def _row_counts(tables: list[str]) -> dict[str, int]:
     quote = connection.ops.quote_name
     # Table names from the models, quoted: nothing here comes from a request.
     counts = ", ".join(f"(SELECT COUNT(*) FROM {quote(t)})" for t in tables)  # noqa: S608
-    sql = f"SELECT {counts}"  # noqa: S608
+    sql = f"SELECT {counts}"
     with connection.cursor() as cursor:
         cursor.execute(sql)
         return dict(zip(tables, cursor.fetchone(), strict=True))
@@ -612,6 +612,21 @@ def _outcome(response) -> str:
             return "2FA"
         return "302"
     return str(response.status_code)
+
+
+def _request_undone(client, method: str, url: str, tables: list[str]):
+    """The response and the row counts before and after, with every change rolled back."""
+    cookies = copy.deepcopy(client.cookies)  # signing out must not last
+    before = _row_counts(tables)
+    try:
+        with transaction.atomic():
+            response = client.generic(method, url)
+            after = _row_counts(tables)
+            raise _Undo
+    except _Undo:
+        pass
+    client.cookies = cookies
+    return response, before, after
 
 
 @pytest.fixture
@@ -641,17 +656,7 @@ def test_permission_matrix(name, world, db, stub_pdfs):
                 # A code confirmed in the session matters only where it was asked for.
                 row[actor] = "-"
                 continue
-            client = clients[actor]
-            cookies = copy.deepcopy(client.cookies)  # signing out must not last
-            before = _row_counts(tables)
-            try:
-                with transaction.atomic():
-                    response = client.generic(method, url)
-                    after = _row_counts(tables)
-                    raise _Undo
-            except _Undo:
-                pass
-            client.cookies = cookies
+            response, before, after = _request_undone(clients[actor], method, url, tables)
             outcome = row[actor] = _outcome(response)
             cache_control = {v.strip() for v in response.get("Cache-Control", "").split(",")}
             stored = "no-store" not in cache_control or "public" in cache_control

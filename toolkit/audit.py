@@ -1,9 +1,9 @@
-"""Toolkit records with a History page (see prevent_compliance.audit)."""
+"""Toolkit records with a History page (see prevent_compliance/audit/)."""
 
 from django.db.models import CharField, F, Value
 from django.db.models.functions import Concat, ExtractYear
 
-from prevent_compliance.audit import register_history
+from prevent_compliance.audit.registry import register_history
 
 from .models import Action, Evidence, ReviewPeriod, SectionAssessment
 

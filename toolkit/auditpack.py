@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from prevent_compliance.uploads import download_as
 
-from . import reports
+from . import annual_review_report
 from .models import Evidence, ReviewPeriod
 
 CHUNK = 256 * 1024
@@ -60,7 +60,7 @@ def annual_review_file(period: ReviewPeriod) -> PackFile:
     return PackFile(
         f"annual-review-{period.year}-DRAFT.pdf",
         f"Annual review {period.label} (draft)",
-        lambda: [reports.annual_review_pdf(period)],
+        lambda: [annual_review_report.annual_review_pdf(period)],
     )
 
 

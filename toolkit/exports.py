@@ -10,7 +10,7 @@ import csv
 import io
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 
 from django.utils import timezone
 from openpyxl import Workbook
@@ -18,6 +18,8 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
+
+from prevent_compliance.web import csv_safe
 
 from .models import Action, Evidence, ReviewPeriod, SectionAssessment
 
@@ -148,18 +150,6 @@ def _cell(column: Column, record) -> object:
     return value
 
 
-def _csv_text(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        return value.isoformat(sep=" ", timespec="minutes")
-    if isinstance(value, date):
-        return value.isoformat()
-    text = str(value)
-    # Neutralise spreadsheet formulas in text cells (CSV injection).
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 class _Echo:
     def write(self, value):
         return value
@@ -170,7 +160,7 @@ def csv_rows(item: Register, period: ReviewPeriod) -> Iterator[str]:
     writer = csv.writer(_Echo())
     yield "\ufeff" + writer.writerow([c.heading for c in item.columns])
     for record in item.rows(period).iterator(chunk_size=500):
-        yield writer.writerow([_csv_text(_cell(c, record)) for c in item.columns])
+        yield writer.writerow([csv_safe(_cell(c, record)) for c in item.columns])
 
 
 def xlsx_bytes(item: Register, period: ReviewPeriod) -> bytes:
@@ -195,7 +185,7 @@ def xlsx_bytes(item: Register, period: ReviewPeriod) -> bytes:
         for column in item.columns:
             value = _cell(column, record)
             if column.kind == "text" and isinstance(value, str):
-                value = _csv_text(value)
+                value = csv_safe(value)
             if isinstance(value, str):
                 # XLSX cannot hold most control characters; openpyxl would refuse the cell.
                 value = ILLEGAL_CHARACTERS_RE.sub("", value)

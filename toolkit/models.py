@@ -2,6 +2,7 @@
 
 import uuid
 from datetime import date, timedelta
+from enum import StrEnum
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -148,6 +149,10 @@ class ReviewPeriod(models.Model):
         """A signed-off period's ratings, evidence links and actions can no longer change."""
         return self.status == self.Status.SIGNED_OFF
 
+    @property
+    def status_tag_class(self) -> str:
+        return PERIOD_STATUS_TAG_CLASSES.get(self.status, "govuk-tag--grey")
+
     def pending_guidance(self):
         """Guidance recorded since the period was opened or last re-confirmed."""
         since = self.reconfirmed_at or self.opened_at
@@ -287,6 +292,13 @@ class EvidenceQuerySet(models.QuerySet):
 class Evidence(models.Model):
     """A document or link that shows how a section's criteria are met."""
 
+    class ReviewState(StrEnum):
+        """What Evidence.review_state returns; NOT_DUE is "" so it reads as false."""
+
+        OVERDUE = "overdue"
+        DUE = "due"
+        NOT_DUE = ""
+
     class Kind(models.TextChoices):
         POLICY = "policy", "Policy or procedure"
         MINUTES = "minutes", "Meeting minutes"
@@ -360,21 +372,47 @@ class Evidence(models.Model):
     def get_absolute_url(self):
         return reverse("toolkit:evidence_detail", kwargs={"public_id": self.public_id})
 
-    def review_state(self, today: date | None = None, *, within_days: int = 30) -> str:
-        """'overdue', 'due' (within the window) or '' for evidence that needs no review yet."""
+    def review_state(
+        self, today: date | None = None, *, within_days: int = 30
+    ) -> "Evidence.ReviewState":
+        """Overdue, due (within the window) or not due for evidence that needs no review yet."""
         if self.review_by is None:
-            return ""
+            return self.ReviewState.NOT_DUE
         today = today or timezone.localdate()
         if self.review_by < today:
-            return "overdue"
+            return self.ReviewState.OVERDUE
         if self.review_by <= today + timedelta(days=within_days):
-            return "due"
-        return ""
+            return self.ReviewState.DUE
+        return self.ReviewState.NOT_DUE
+
+    @property
+    def is_review_overdue(self) -> bool:
+        """Its review-by date has passed (as of today)."""
+        return self.review_state() == self.ReviewState.OVERDUE
+
+    @property
+    def is_review_due(self) -> bool:
+        """Its review-by date falls within the next 30 days (as of today)."""
+        return self.review_state() == self.ReviewState.DUE
+
+
+class ActionStatus(models.TextChoices):
+    """Where an action is (``Action.Status``); module-level so the model's Meta can use it."""
+
+    OPEN = "open", "Open"
+    IN_PROGRESS = "in_progress", "In progress"
+    DONE = "done", "Done"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+# Still to be done (and so overdue once the due date has passed), and finished either way.
+ACTION_LIVE_STATES = (ActionStatus.OPEN, ActionStatus.IN_PROGRESS)
+ACTION_CLOSED_STATES = (ActionStatus.DONE, ActionStatus.CANCELLED)
 
 
 class ActionQuerySet(models.QuerySet):
     def live(self):
-        return self.filter(status__in=[Action.Status.OPEN, Action.Status.IN_PROGRESS])
+        return self.filter(status__in=list(ACTION_LIVE_STATES))
 
     def overdue(self, today: date | None = None):
         """Open or in-progress actions whose due date has passed (due today is not overdue)."""
@@ -394,11 +432,9 @@ class Action(models.Model):
         MEDIUM = "medium", "Medium"
         LOW = "low", "Low"
 
-    class Status(models.TextChoices):
-        OPEN = "open", "Open"
-        IN_PROGRESS = "in_progress", "In progress"
-        DONE = "done", "Done"
-        CANCELLED = "cancelled", "Cancelled"
+    Status = ActionStatus
+    LIVE_STATES = ACTION_LIVE_STATES
+    CLOSED_STATES = ACTION_CLOSED_STATES
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     period = models.ForeignKey(
@@ -448,8 +484,8 @@ class Action(models.Model):
         ]
         constraints = [
             models.CheckConstraint(
-                condition=(Q(status="done") & Q(completed_on__isnull=False))
-                | (~Q(status="done") & Q(completed_on__isnull=True)),
+                condition=(Q(status=ActionStatus.DONE) & Q(completed_on__isnull=False))
+                | (~Q(status=ActionStatus.DONE) & Q(completed_on__isnull=True)),
                 name="toolkit_action_completed_on_only_when_done",
             )
         ]
@@ -464,10 +500,24 @@ class Action(models.Model):
         if self.criterion_id and self.section_id and self.criterion.section_id != self.section_id:
             raise ValidationError({"criterion": "Choose a criterion from the action's section."})
 
+    @property
+    def is_live(self) -> bool:
+        """Open or in progress: still to be done."""
+        return self.status in ACTION_LIVE_STATES
+
+    @property
+    def is_closed(self) -> bool:
+        """Done or cancelled."""
+        return self.status in ACTION_CLOSED_STATES
+
+    @property
+    def status_tag_class(self) -> str:
+        """The tag of its status; an overdue live action is tagged "Overdue" instead."""
+        return ACTION_STATUS_TAG_CLASSES.get(self.status, "govuk-tag--blue")
+
     def is_overdue(self, today: date | None = None) -> bool:
         today = today or timezone.localdate()
-        live = self.status in (self.Status.OPEN, self.Status.IN_PROGRESS)
-        return live and self.due_date < today
+        return self.is_live and self.due_date < today
 
 
 class ExportJob(models.Model):
@@ -507,6 +557,14 @@ class ExportJob(models.Model):
     def get_absolute_url(self):
         return reverse("toolkit:export_detail", kwargs={"public_id": self.public_id})
 
+    @property
+    def is_ready(self) -> bool:
+        return self.status == self.Status.READY
+
+    @property
+    def is_failed(self) -> bool:
+        return self.status == self.Status.FAILED
+
 
 class ReminderLog(models.Model):
     """One digest e-mail sent to one user on one day, so a second run that day sends nothing."""
@@ -525,3 +583,17 @@ class ReminderLog(models.Model):
 
     def __str__(self):
         return f"Reminder to {self.user} on {self.sent_on}"
+
+
+# GOV.UK tag colours; the status is always written in the tag, never shown by colour alone.
+PERIOD_STATUS_TAG_CLASSES = {
+    ReviewPeriod.Status.OPEN: "govuk-tag--grey",
+    ReviewPeriod.Status.IN_REVIEW: "govuk-tag--blue",
+    ReviewPeriod.Status.SIGNED_OFF: "govuk-tag--green",
+}
+ACTION_STATUS_TAG_CLASSES = {
+    Action.Status.OPEN: "govuk-tag--blue",
+    Action.Status.IN_PROGRESS: "govuk-tag--blue",
+    Action.Status.DONE: "govuk-tag--green",
+    Action.Status.CANCELLED: "govuk-tag--grey",
+}

@@ -4,18 +4,28 @@ from datetime import date, timedelta
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from prevent_compliance import web
 from prevent_compliance.rules import allowed, require
 
-from . import exports, reports, services
+from . import annual_review_report, exports, services
 from .forms import GuidanceForm, PeriodStartForm
 from .models import ExportJob, GuidanceUpdate, ReviewPeriod, SectionAssessment
-from .tasks import audit_pack_request
+
+PAGE_SIZE = 25
+PDF = "application/pdf"
+# Each register format: its content type, and how the file is built (CSV line by line).
+EXPORT_FORMATS = {
+    "csv": ("text/csv; charset=utf-8", exports.csv_rows),
+    "xlsx": (
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        exports.xlsx_bytes,
+    ),
+}
 
 
 def _period(year: int) -> ReviewPeriod:
@@ -34,7 +44,7 @@ def _period(year: int) -> ReviewPeriod:
 def period_list(request):
     require(request.user, "toolkit.view_reviewperiod")
     periods = ReviewPeriod.objects.select_related("edition").order_by("-start_date")
-    page = Paginator(periods, 25).get_page(request.GET.get("page"))
+    page = web.page_of(request, periods, PAGE_SIZE)
     return render(
         request,
         "toolkit/period_list.html",
@@ -91,13 +101,13 @@ def period_start(request):
     previous = ReviewPeriod.objects.order_by("-start_date").first()
     start, end, label = _next_period_dates(previous)
     form = PeriodStartForm(
-        request.POST or None, initial={"label": label, "start_date": start, "end_date": end}
+        **web.bound(request), initial={"label": label, "start_date": start, "end_date": end}
     )
-    if request.method == "POST" and form.is_valid():
+    if form.is_valid():
         try:
             period = services.review_period_start(actor=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            form.add_error(None, exc.messages)
+            web.add_service_errors(form, exc)
         else:
             messages.success(
                 request,
@@ -115,7 +125,7 @@ def period_reconfirm(request, year: int):
     try:
         services.review_period_reconfirm(actor=request.user, period=period)
     except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
+        web.flash_errors(request, exc)
     else:
         messages.success(request, f"Review period {period.label} re-confirmed against guidance.")
     return redirect(period)
@@ -124,8 +134,8 @@ def period_reconfirm(request, year: int):
 @require_http_methods(["GET", "POST"])
 def guidance_create(request):
     require(request.user, "toolkit.add_guidanceupdate")
-    form = GuidanceForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
+    form = GuidanceForm(**web.bound(request))
+    if form.is_valid():
         services.guidance_record(actor=request.user, **form.cleaned_data)
         messages.success(
             request,
@@ -141,20 +151,16 @@ def period_pdf(request, year: int):
     """The signed review exactly as stored, or a fresh DRAFT before sign-off."""
     period = _period(year)
     require(request.user, "toolkit.export_period", period)
-    if period.final_pdf:
-        response = FileResponse(
-            period.final_pdf.open("rb"),
-            as_attachment=True,
-            filename=f"annual-review-{period.year}.pdf",
-            content_type="application/pdf",
+    if not period.final_pdf:
+        return web.file_response(
+            annual_review_report.annual_review_pdf(period),
+            filename=f"annual-review-{period.year}-DRAFT.pdf",
+            content_type=PDF,
         )
-        response["X-Content-SHA256"] = period.final_pdf_sha256
-    else:
-        response = HttpResponse(reports.annual_review_pdf(period), content_type="application/pdf")
-        response["Content-Disposition"] = (
-            f'attachment; filename="annual-review-{period.year}-DRAFT.pdf"'
-        )
-    response["Cache-Control"] = "private, no-store"
+    response = web.file_response(
+        period.final_pdf, filename=f"annual-review-{period.year}.pdf", content_type=PDF
+    )
+    response["X-Content-SHA256"] = period.final_pdf_sha256
     return response
 
 
@@ -163,28 +169,19 @@ def period_export(request, year: int, register: str, fmt: str):
     period = _period(year)
     require(request.user, "toolkit.export_period", period)
     item = exports.REGISTERS.get(register)
-    if item is None or fmt not in ("csv", "xlsx"):
+    if item is None or fmt not in EXPORT_FORMATS:
         raise Http404("No such register or format.")
-    filename = f"{item.slug}-{period.year}"
-    if fmt == "csv":
-        response = StreamingHttpResponse(
-            exports.csv_rows(item, period), content_type="text/csv; charset=utf-8"
-        )
-    else:
-        response = HttpResponse(
-            exports.xlsx_bytes(item, period),
-            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        )
-    response["Content-Disposition"] = f'attachment; filename="{filename}.{fmt}"'
-    response["Cache-Control"] = "private, no-store"
-    return response
+    content_type, build = EXPORT_FORMATS[fmt]
+    return web.file_response(
+        build(item, period), filename=f"{item.slug}-{period.year}.{fmt}", content_type=content_type
+    )
 
 
 @require_POST
 def audit_pack_create(request, year: int):
     period = _period(year)
     require(request.user, "toolkit.export_period", period)
-    job = audit_pack_request(actor=request.user, period=period)
+    job = services.audit_pack_request(actor=request.user, period=period)
     messages.success(request, "The audit pack is being built. This page shows when it is ready.")
     return redirect(job)
 
@@ -210,11 +207,4 @@ def export_download(request, public_id):
     job = _job_for(request, public_id)
     if job.status != ExportJob.Status.READY or not job.file:
         raise Http404("This export is not ready.")
-    response = FileResponse(
-        job.file.open("rb"),
-        as_attachment=True,
-        filename=job.filename,
-        content_type="application/zip",
-    )
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return web.file_response(job.file, filename=job.filename, content_type="application/zip")

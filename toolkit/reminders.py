@@ -1,23 +1,30 @@
 """Daily digest e-mails: what each person needs to look at, sent at most once a day.
 
 Providers give a user's reminder lines; the decisions app registers one for decisions
-waiting for the user's step. ``send_reminders`` records each digest in ReminderLog inside the
-same transaction, so a second run on the same day sends nothing.
+waiting for the user's step. Sending is a state change, so it is a service:
+``toolkit.services.reminders_send`` records each digest in ReminderLog inside the same
+transaction as its e-mail, so a second run on the same day sends nothing. This module holds
+the reads and the message.
 """
+
+from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
-from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 
 from prevent_compliance.roles import Role
 
-from .models import Action, Evidence, ReminderLog, ReviewPeriod
+from .models import Action, Evidence, ReviewPeriod
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 EVIDENCE_WINDOW_DAYS = 30
 ACTION_WINDOW_DAYS = 14
@@ -30,7 +37,7 @@ class Reminder:
     lines: list[str]
 
 
-Provider = Callable[[object, date], list[Reminder]]
+Provider = Callable[["User", date], list[Reminder]]
 PROVIDERS: list[Provider] = []
 
 
@@ -39,7 +46,7 @@ def register_provider(provider: Provider) -> None:
         PROVIDERS.append(provider)
 
 
-def _evidence(user, today: date) -> list[Reminder]:
+def _evidence(user: User, today: date) -> list[Reminder]:
     items = Evidence.objects.filter(
         added_by=user, review_by__lte=today + timedelta(days=EVIDENCE_WINDOW_DAYS)
     ).order_by("review_by", "title")
@@ -50,7 +57,7 @@ def _evidence(user, today: date) -> list[Reminder]:
     return [Reminder("Evidence to review", lines)] if lines else []
 
 
-def _actions(user, today: date) -> list[Reminder]:
+def _actions(user: User, today: date) -> list[Reminder]:
     mine = Action.objects.live().filter(owner=user).order_by("due_date", "title")
     overdue = [f"{a.title}: was due {a.due_date:%d %B %Y}" for a in mine.filter(due_date__lt=today)]
     soon = [
@@ -67,7 +74,7 @@ def _actions(user, today: date) -> list[Reminder]:
     return reminders
 
 
-def _review_period(user, today: date) -> list[Reminder]:
+def _review_period(user: User, today: date) -> list[Reminder]:
     if not user.groups.filter(name__in=[Role.OFFICER, Role.CHIEF_EXECUTIVE]).exists():
         return []
     current = ReviewPeriod.objects.current(today)
@@ -91,11 +98,11 @@ register_provider(_actions)
 register_provider(_review_period)
 
 
-def digest_for(user, today: date) -> list[Reminder]:
+def digest_for(user: User, today: date) -> list[Reminder]:
     return [reminder for provider in PROVIDERS for reminder in provider(user, today)]
 
 
-def _body(user, reminders: list[Reminder]) -> str:
+def _body(user: User, reminders: list[Reminder]) -> str:
     name = user.get_full_name() or user.username
     parts = [f"Dear {name},", "", "These items in Prevent Compliance need your attention:", ""]
     for reminder in reminders:
@@ -106,38 +113,22 @@ def _body(user, reminders: list[Reminder]) -> str:
     return "\n".join(parts)
 
 
-def send_reminders(today: date) -> tuple[int, int]:
-    """Send each user with something to do one digest for ``today``; returns (sent, skipped)."""
-    sent = skipped = 0
-    users = (
+def recipients() -> QuerySet[User]:
+    """Active users with a role and an e-mail address, in a fixed order."""
+    return (
         get_user_model()
         .objects.filter(is_active=True, groups__name__in=[r.value for r in Role])
         .exclude(Q(email="") | Q(email__isnull=True))
         .distinct()
         .order_by("pk")
     )
-    for user in users:
-        if ReminderLog.objects.filter(user=user, sent_on=today).exists():
-            skipped += 1
-            continue
-        reminders = digest_for(user, today)
-        if not reminders:
-            continue
-        count = sum(len(r.lines) for r in reminders)
-        subject = f"Prevent Compliance: {count} item{'s' if count != 1 else ''} need attention"
-        try:
-            # The log row and the e-mail succeed or fail together: a failed send is retried
-            # by the next run instead of being recorded as sent.
-            with transaction.atomic():
-                ReminderLog.objects.create(user=user, sent_on=today, item_count=count)
-                send_mail(
-                    subject=subject,
-                    message=_body(user, reminders),
-                    from_email=settings.DEFAULT_FROM_EMAIL,
-                    recipient_list=[user.email],
-                )
-        except IntegrityError:  # another run sent it a moment ago
-            skipped += 1
-            continue
-        sent += 1
-    return sent, skipped
+
+
+def send_digest(user: User, reminders: list[Reminder], *, count: int) -> None:
+    """E-mail one digest (the caller records it in ReminderLog in the same transaction)."""
+    send_mail(
+        subject=f"Prevent Compliance: {count} item{'s' if count != 1 else ''} need attention",
+        message=_body(user, reminders),
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        recipient_list=[user.email],
+    )

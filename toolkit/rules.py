@@ -19,8 +19,8 @@ def in_an_open_period(user, record) -> bool:
     """
     if record is None:
         return True
-    statuses = [p.status for p in record.periods.all()]
-    return not statuses or any(s != "signed_off" for s in statuses)
+    periods = list(record.periods.all())
+    return not periods or any(not period.is_locked for period in periods)
 
 
 # Every role reads the compliance records and may export them; only OPCC officers write.

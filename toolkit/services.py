@@ -4,29 +4,43 @@ Each is atomic, checks the actor's permission, validates with ``full_clean()`` a
 who changed what (django-simple-history) with a change reason.
 """
 
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
+from django.db import IntegrityError, models, transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from prevent_compliance.rules import allowed, require
 from prevent_compliance.uploads import ValidatedUpload, random_storage_name
 
+from . import reminders
 from .models import (
     Action,
     Criterion,
     Evidence,
+    ExportJob,
     GuidanceUpdate,
     Rating,
+    ReminderLog,
     ReviewPeriod,
     Section,
     SectionAssessment,
     ToolkitEdition,
 )
+from .tasks import build_audit_pack
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 STALE_EDIT = (
     "Someone else saved this record after you opened it, so your changes were not saved. "
@@ -34,24 +48,31 @@ STALE_EDIT = (
 )
 
 
-def _claim_version(model, pk: int, expected_version: int | None) -> int:
+def _claim_version(model: type[models.Model], pk: int, expected_version: int | None) -> int:
     """Lock the row and refuse an edit based on a stale copy; returns the next version.
 
     With several app servers sharing one database, the row lock makes the check and the
     save one step, so two edits of the same version cannot both win.
     """
-    current = model.objects.select_for_update().values_list("version", flat=True).get(pk=pk)
+    current = (
+        model._default_manager.select_for_update().values_list("version", flat=True).get(pk=pk)
+    )
     if expected_version is not None and expected_version != current:
         raise ValidationError(STALE_EDIT, code="stale")
     return current + 1
 
 
-def _save(instance, *, actor, reason: str) -> None:
+def _save(instance: models.Model, *, actor: User | None, reason: str) -> None:
     """Validate and save, recording the actor and reason on the history row."""
     instance.full_clean()
-    instance._history_user = actor
-    instance._change_reason = reason
+    _record_as(instance, actor=actor, reason=reason)
     instance.save()
+
+
+def _record_as(instance: models.Model, *, actor: User | None, reason: str | None) -> None:
+    """Who makes the next change and why: django-simple-history reads these attributes."""
+    instance._history_user = actor  # type: ignore[attr-defined]
+    instance._change_reason = reason  # type: ignore[attr-defined]
 
 
 # --- Toolkit editions -----------------------------------------------------------------------
@@ -64,7 +85,7 @@ class EditionLoadResult:
     updated: int = 0
 
 
-def _check_edition_data(data) -> None:
+def _check_edition_data(data: object) -> None:
     """Refuse a malformed edition file with a message that says where the problem is."""
     if not isinstance(data, dict) or not isinstance(data.get("edition"), dict):
         raise ValidationError("The file must have an 'edition' mapping and a 'sections' list.")
@@ -74,34 +95,37 @@ def _check_edition_data(data) -> None:
     sections = data.get("sections")
     if not isinstance(sections, list) or not sections:
         raise ValidationError("'sections' must be a non-empty list.")
-    numbers = set()
+    numbers: set[int] = set()
     for position, section in enumerate(sections, start=1):
-        where = f"sections[{position}]"
-        if not isinstance(section, dict):
-            raise ValidationError(f"{where}: must be a mapping with number, title and criteria.")
-        for key in ("number", "title", "summary", "criteria"):
-            if not section.get(key):
-                raise ValidationError(f"{where}: '{key}' is required.")
-        number = section["number"]
-        if not isinstance(number, int) or isinstance(number, bool) or number < 1:
-            raise ValidationError(f"{where}: 'number' must be a whole number from 1 up.")
-        if number in numbers:
-            raise ValidationError(f"{where}: section number {number} is used twice.")
-        numbers.add(number)
-        if not isinstance(section["criteria"], list):
-            raise ValidationError(f"{where}: 'criteria' must be a list.")
-        for index, criterion in enumerate(section["criteria"], start=1):
-            if (
-                not isinstance(criterion, dict)
-                or criterion.get("level") not in Criterion.Level.values
-                or not criterion.get("text")
-            ):
-                raise ValidationError(
-                    f"{where}.criteria[{index}]: needs 'text' and a 'level' of must or should."
-                )
+        _check_edition_section(f"sections[{position}]", section, numbers)
 
 
-def toolkit_edition_load(*, data: dict) -> EditionLoadResult:
+def _check_edition_section(where: str, section: object, numbers: set[int]) -> None:
+    if not isinstance(section, dict):
+        raise ValidationError(f"{where}: must be a mapping with number, title and criteria.")
+    for key in ("number", "title", "summary", "criteria"):
+        if not section.get(key):
+            raise ValidationError(f"{where}: '{key}' is required.")
+    number = section["number"]
+    if not isinstance(number, int) or isinstance(number, bool) or number < 1:
+        raise ValidationError(f"{where}: 'number' must be a whole number from 1 up.")
+    if number in numbers:
+        raise ValidationError(f"{where}: section number {number} is used twice.")
+    numbers.add(number)
+    if not isinstance(section["criteria"], list):
+        raise ValidationError(f"{where}: 'criteria' must be a list.")
+    for index, criterion in enumerate(section["criteria"], start=1):
+        if (
+            not isinstance(criterion, dict)
+            or criterion.get("level") not in Criterion.Level.values
+            or not criterion.get("text")
+        ):
+            raise ValidationError(
+                f"{where}.criteria[{index}]: needs 'text' and a 'level' of must or should."
+            )
+
+
+def toolkit_edition_load(*, data: dict[str, Any]) -> EditionLoadResult:
     """Create or update an edition, its sections and criteria from parsed YAML; never deletes.
 
     Running it again with the same data changes nothing and writes no history.
@@ -142,13 +166,13 @@ def toolkit_edition_load(*, data: dict) -> EditionLoadResult:
     return result
 
 
-def _update_if_changed(instance, result: EditionLoadResult, **values) -> None:
+def _update_if_changed(instance: models.Model, result: EditionLoadResult, **values: Any) -> None:
     changed = {k: v for k, v in values.items() if getattr(instance, k) != v}
     if changed:
         for key, value in changed.items():
             setattr(instance, key, value)
         instance.full_clean()
-        instance._change_reason = "Toolkit edition reloaded"
+        _record_as(instance, actor=None, reason="Toolkit edition reloaded")
         instance.save()
         result.updated += 1
 
@@ -157,7 +181,7 @@ def _update_if_changed(instance, result: EditionLoadResult, **values) -> None:
 
 
 def review_period_create(
-    *, actor, label: str, start_date: date, end_date: date, edition: ToolkitEdition
+    *, actor: User, label: str, start_date: date, end_date: date, edition: ToolkitEdition
 ) -> ReviewPeriod:
     """Open a review period with a "Not assessed" assessment for each section of the edition."""
     with transaction.atomic():
@@ -178,7 +202,7 @@ def review_period_create(
 
 def assessment_update(
     *,
-    actor,
+    actor: User,
     assessment: SectionAssessment,
     rating: str,
     narrative: str,
@@ -207,7 +231,11 @@ def assessment_update(
 # --- Evidence -------------------------------------------------------------------------------
 
 
-def _attach_file(evidence: Evidence, upload: UploadedFile, info: ValidatedUpload) -> None:
+def _attach_file(evidence: Evidence, upload: UploadedFile, info: ValidatedUpload | None) -> None:
+    if info is None:
+        raise TypeError(
+            "A file needs its upload_info (prevent_compliance.uploads.validate_upload)."
+        )
     evidence.file = upload
     # Named on the field's file: UploadedFile.name would silently drop the folders.
     evidence.file.name = random_storage_name(f"evidence/{timezone.now():%Y}", info.extension)
@@ -224,11 +252,13 @@ def _clear_file(evidence: Evidence) -> None:
     evidence.file_size = None
 
 
-def _save_with_file(evidence: Evidence, *, actor, reason: str, new_file: bool) -> None:
-    """Save; if the database refuses, remove a newly stored file so nothing is half-saved."""
+@contextmanager
+def _new_file_removed_on_failure(evidence: Evidence, *, new_file: bool) -> Iterator[None]:
+    """Around the whole atomic block: if any step fails (the save, or a link set after it),
+    remove a newly stored file so nothing is half-saved."""
     try:
-        _save(evidence, actor=actor, reason=reason)
-    except Exception:
+        yield
+    except BaseException:
         if new_file and evidence.file and evidence.file.name:
             evidence.file.storage.delete(evidence.file.name)
         raise
@@ -236,7 +266,7 @@ def _save_with_file(evidence: Evidence, *, actor, reason: str, new_file: bool) -
 
 def evidence_create(
     *,
-    actor,
+    actor: User,
     title: str,
     kind: str,
     effective_date: date,
@@ -244,7 +274,7 @@ def evidence_create(
     description: str = "",
     review_by: date | None = None,
     marking: str = "OFFICIAL",
-    criteria: list[Criterion] = (),
+    criteria: Iterable[Criterion] = (),
     url: str = "",
     upload: UploadedFile | None = None,
     upload_info: ValidatedUpload | None = None,
@@ -268,8 +298,8 @@ def evidence_create(
     if upload is not None:
         _attach_file(evidence, upload, upload_info)
     _check_criteria_within_sections(criteria, sections)
-    with transaction.atomic():
-        _save_with_file(evidence, actor=actor, reason="Evidence added", new_file=upload is not None)
+    with _new_file_removed_on_failure(evidence, new_file=upload is not None), transaction.atomic():
+        _save(evidence, actor=actor, reason="Evidence added")
         evidence.sections.set(sections)
         evidence.criteria.set(criteria)
         if periods is None:
@@ -281,14 +311,14 @@ def evidence_create(
 
 def evidence_update(
     *,
-    actor,
+    actor: User,
     evidence: Evidence,
     upload: UploadedFile | None = None,
     upload_info: ValidatedUpload | None = None,
     sections: list[Section] | None = None,
     criteria: list[Criterion] | None = None,
     expected_version: int | None = None,
-    **fields,
+    **fields: Any,
 ) -> Evidence:
     """Change evidence; a new file or a URL replaces the previous source (old files are kept).
 
@@ -305,11 +335,9 @@ def evidence_update(
         _check_criteria_within_sections(
             criteria if criteria is not None else evidence.criteria.all(), sections
         )
-    with transaction.atomic():
+    with _new_file_removed_on_failure(evidence, new_file=upload is not None), transaction.atomic():
         evidence.version = _claim_version(Evidence, evidence.pk, expected_version)
-        _save_with_file(
-            evidence, actor=actor, reason="Evidence changed", new_file=upload is not None
-        )
+        _save(evidence, actor=actor, reason="Evidence changed")
         if sections is not None:
             evidence.sections.set(sections)
         if criteria is not None:
@@ -317,7 +345,9 @@ def evidence_update(
     return evidence
 
 
-def _check_criteria_within_sections(criteria, sections) -> None:
+def _check_criteria_within_sections(
+    criteria: Iterable[Criterion], sections: Iterable[Section]
+) -> None:
     section_ids = {s.pk for s in sections}
     stray = [c for c in criteria if c.section_id not in section_ids]
     if stray:
@@ -329,7 +359,7 @@ def _check_criteria_within_sections(criteria, sections) -> None:
 # --- Actions --------------------------------------------------------------------------------
 
 
-def action_create(*, actor, **fields) -> Action:
+def action_create(*, actor: User, **fields: Any) -> Action:
     """Raise an action in the action plan."""
     require(actor, "toolkit.add_action")
     action = Action(created_by=actor, **fields)
@@ -343,7 +373,7 @@ def action_create(*, actor, **fields) -> Action:
 
 
 def action_update(
-    *, actor, action: Action, expected_version: int | None = None, **fields
+    *, actor: User, action: Action, expected_version: int | None = None, **fields: Any
 ) -> Action:
     """Change an action; marking it done stamps today's date unless one is given.
 
@@ -371,7 +401,7 @@ def _apply_completion(action: Action) -> None:
 
 def review_period_start(
     *,
-    actor,
+    actor: User,
     label: str,
     start_date: date,
     end_date: date,
@@ -405,7 +435,7 @@ def review_period_start(
     return period
 
 
-def _carry_forward(*, actor, previous: ReviewPeriod, period: ReviewPeriod) -> None:
+def _carry_forward(*, actor: User, previous: ReviewPeriod, period: ReviewPeriod) -> None:
     earlier = {
         a.section.number: a
         for a in SectionAssessment.objects.filter(period=previous).select_related("section")
@@ -433,7 +463,7 @@ def _carry_forward(*, actor, previous: ReviewPeriod, period: ReviewPeriod) -> No
 
 
 def guidance_record(
-    *, actor, kind: str, title: str, published_on: date, url: str = ""
+    *, actor: User, kind: str, title: str, published_on: date, url: str = ""
 ) -> GuidanceUpdate:
     """Record new national guidance; open periods show "review due" until re-confirmed."""
     require(actor, "toolkit.add_guidanceupdate")
@@ -445,7 +475,7 @@ def guidance_record(
     return update
 
 
-def review_period_reconfirm(*, actor, period: ReviewPeriod) -> ReviewPeriod:
+def review_period_reconfirm(*, actor: User, period: ReviewPeriod) -> ReviewPeriod:
     """Confirm the period's ratings have been reviewed against the latest guidance."""
     require(actor, "toolkit.reconfirm_reviewperiod", period)
     with transaction.atomic():
@@ -457,59 +487,107 @@ def review_period_reconfirm(*, actor, period: ReviewPeriod) -> ReviewPeriod:
     return period
 
 
-def review_period_mark_in_review(*, actor, period: ReviewPeriod) -> ReviewPeriod:
-    """The annual review has been submitted for sign-off (called by the decision service)."""
+def review_period_mark_in_review(*, actor: User, period: ReviewPeriod) -> ReviewPeriod:
+    """The annual review has been submitted for sign-off (called by the annual review's
+    submission, in its transaction): open → in review."""
     require(actor, "toolkit.submit_reviewperiod", period)
-    period = ReviewPeriod.objects.select_for_update().get(pk=period.pk)
-    if period.status != ReviewPeriod.Status.OPEN:
-        raise ValidationError("Only an open review period can be submitted for sign-off.")
-    period.status = ReviewPeriod.Status.IN_REVIEW
-    _save(period, actor=actor, reason="Annual review submitted for sign-off")
+    with transaction.atomic():
+        period = ReviewPeriod.objects.select_for_update().get(pk=period.pk)
+        if period.status != ReviewPeriod.Status.OPEN:
+            raise ValidationError("Only an open review period can be submitted for sign-off.")
+        period.status = ReviewPeriod.Status.IN_REVIEW
+        _save(period, actor=actor, reason="Annual review submitted for sign-off")
     return period
 
 
-# The decision steps that put a period under review back to open (decisions/rules.py).
+# Who may reopen a period under review or sign it off, by the decision steps that do it
+# (decisions/rules.py; the toolkit names them but never imports the decisions app). Only a
+# withdrawn review decision reopens its period (see decisions/annual_review.py); the roles
+# that return or defer one may reopen too, as they may take their period out of sign-off.
 REOPENING_STEPS = (
     "decisions.withdraw_decision",
     "decisions.return_decision",
     "decisions.defer_decision",
 )
+CLOSING_STEP = "decisions.sign_decision"
 
 
-def review_period_reopen(*, actor, period: ReviewPeriod, reason: str) -> ReviewPeriod:
-    """Back to open when its sign-off decision is returned, withdrawn or deferred.
+def review_period_reopen(*, actor: User, period: ReviewPeriod, reason: str) -> ReviewPeriod:
+    """In review → open again, when the period's review decision is withdrawn.
 
-    Only someone who may take one of those steps may reopen a period.
+    Only someone who may take a step on a review decision (withdraw, return or defer it)
+    may reopen a period; a period that is not in review is left as it is.
     """
     if not any(allowed(actor, perm) for perm in REOPENING_STEPS):
         raise PermissionDenied("Only a step on the period's review decision reopens it.")
-    period = ReviewPeriod.objects.select_for_update().get(pk=period.pk)
-    if period.status == ReviewPeriod.Status.IN_REVIEW:
-        period.status = ReviewPeriod.Status.OPEN
-        _save(period, actor=actor, reason=reason)
+    with transaction.atomic():
+        period = ReviewPeriod.objects.select_for_update().get(pk=period.pk)
+        if period.status == ReviewPeriod.Status.IN_REVIEW:
+            period.status = ReviewPeriod.Status.OPEN
+            _save(period, actor=actor, reason=reason)
     return period
 
 
-def review_period_close(*, actor, period: ReviewPeriod, final_pdf: bytes) -> ReviewPeriod:
+def review_period_close(*, actor: User, period: ReviewPeriod, final_pdf: bytes) -> ReviewPeriod:
     """Lock the period once its annual review decision is signed, storing the final PDF.
 
-    Must run inside the signing transaction; the stored PDF is served unchanged ever after.
+    Called inside the signing transaction (by the Commissioner, who signs); the stored PDF
+    is served unchanged ever after.
     """
-    import hashlib
-
-    from django.core.files.base import ContentFile
-
-    period = ReviewPeriod.objects.select_for_update().get(pk=period.pk)
-    if period.is_locked:
-        raise ValidationError("This review period is already signed off.")
-    period.status = ReviewPeriod.Status.SIGNED_OFF
-    period.signed_off_at = timezone.now()
-    period.final_pdf_sha256 = hashlib.sha256(final_pdf).hexdigest()
-    name = random_storage_name(f"reviews/{period.year}", ".pdf")
-    period.final_pdf.save(name, ContentFile(final_pdf), save=False)
-    try:
-        _save(period, actor=actor, reason="Signed off: annual review decision signed")
-    except Exception:
-        period.final_pdf.storage.delete(period.final_pdf.name)
-        raise
+    require(actor, CLOSING_STEP)
+    with transaction.atomic():
+        period = ReviewPeriod.objects.select_for_update().get(pk=period.pk)
+        if period.is_locked:
+            raise ValidationError("This review period is already signed off.")
+        period.status = ReviewPeriod.Status.SIGNED_OFF
+        period.signed_off_at = timezone.now()
+        period.final_pdf_sha256 = hashlib.sha256(final_pdf).hexdigest()
+        name = random_storage_name(f"reviews/{period.year}", ".pdf")
+        period.final_pdf.save(name, ContentFile(final_pdf), save=False)
+        try:
+            _save(period, actor=actor, reason="Signed off: annual review decision signed")
+        except Exception:
+            period.final_pdf.storage.delete(period.final_pdf.name)
+            raise
     return period
+
+
+# --- Exports and reminders ------------------------------------------------------------------
+
+
+def audit_pack_request(*, actor: User, period: ReviewPeriod) -> ExportJob:
+    """Queue an audit pack for the period; the worker builds it after this transaction."""
+    require(actor, "toolkit.export_period", period)
+    with transaction.atomic():
+        job = ExportJob(kind=ExportJob.Kind.AUDIT_PACK, period=period, requested_by=actor)
+        job.full_clean()
+        job.save()
+        transaction.on_commit(lambda: build_audit_pack.enqueue(job.pk))
+    return job
+
+
+def reminders_send(*, today: date) -> tuple[int, int]:
+    """Send each user with something to do one digest for ``today``; returns (sent, skipped).
+
+    Run by ``manage.py send_reminders`` (no user: the scheduler is trusted). Each digest's
+    ReminderLog row and its e-mail succeed or fail together, one user at a time, so a second
+    run on the same day sends nothing and a failed send is retried by the next run.
+    """
+    sent = skipped = 0
+    for user in reminders.recipients():
+        if ReminderLog.objects.filter(user=user, sent_on=today).exists():
+            skipped += 1
+            continue
+        digest = reminders.digest_for(user, today)
+        if not digest:
+            continue
+        count = sum(len(r.lines) for r in digest)
+        try:
+            with transaction.atomic():
+                ReminderLog.objects.create(user=user, sent_on=today, item_count=count)
+                reminders.send_digest(user, digest, count=count)
+        except IntegrityError:  # another run sent it a moment ago
+            skipped += 1
+            continue
+        sent += 1
+    return sent, skipped

@@ -1,11 +1,13 @@
-"""Background work (django-tasks; the database backend's worker is `manage.py db_worker`)."""
+"""Background work (django-tasks; the database backend's worker is `manage.py db_worker`).
+
+Jobs are queued by services (``toolkit.services.audit_pack_request``), never by views.
+"""
 
 import hashlib
 import logging
 import tempfile
 
 from django.core.files import File
-from django.db import transaction
 from django.utils import timezone
 from django_tasks import task
 
@@ -43,13 +45,3 @@ def build_audit_pack(job_id: int) -> str:
     job.finished_at = timezone.now()
     job.save()
     return job.status
-
-
-def audit_pack_request(*, actor, period) -> ExportJob:
-    """Queue an audit pack for the period; the worker builds it after this transaction."""
-    with transaction.atomic():
-        job = ExportJob.objects.create(
-            kind=ExportJob.Kind.AUDIT_PACK, period=period, requested_by=actor
-        )
-        transaction.on_commit(lambda: build_audit_pack.enqueue(job.pk))
-    return job

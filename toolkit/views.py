@@ -3,15 +3,14 @@
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.db.models import Count, Window
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
+from prevent_compliance import web
 from prevent_compliance.rules import allowed, require
-from prevent_compliance.uploads import download_as
 
 from . import selectors, services
 from .forms import ActionFilter, ActionForm, AssessmentForm, EvidenceForm
@@ -19,21 +18,17 @@ from .models import Action, Evidence, SectionAssessment
 
 PAGE_SIZE = 25
 SECTION_ACTIONS = 25
+DASHBOARD_ITEMS = 10
 
 
 def _page(request, queryset):
-    return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    return web.page_of(request, queryset, PAGE_SIZE)
 
 
 def _query_without_page(request) -> str:
     params = request.GET.copy()
     params.pop("page", None)
     return params.urlencode()
-
-
-def _posted(request):
-    """The submitted data, or None on GET: an empty POST must still be validated."""
-    return request.POST if request.method == "POST" else None
 
 
 def _period_or_404():
@@ -43,13 +38,20 @@ def _period_or_404():
     return period
 
 
-def _apply_service_errors(form, exc: ValidationError) -> None:
-    """Show a service's validation errors on the form instead of a server error."""
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
+def _dashboard_lists(today) -> dict:
+    """The first overdue actions and review-due evidence, each with its total."""
+    overdue, overdue_count = selectors.first_and_count(
+        selectors.action_list().overdue(today).order_by("due_date", "title"), DASHBOARD_ITEMS
+    )
+    # Read through the review_by index with LIMIT, and counted apart: a window count here
+    # would sort every review-due item (most of the evidence of past years).
+    due = Evidence.objects.review_due(today).order_by("review_by", "title")
+    return {
+        "overdue_actions": overdue,
+        "overdue_count": overdue_count,
+        "review_due": list(due[:DASHBOARD_ITEMS]),
+        "review_due_count": due.count(),
+    }
 
 
 @require_GET
@@ -58,23 +60,13 @@ def dashboard(request):
     period = selectors.current_period()
     today = timezone.localdate()
     overview = selectors.section_overview(period)
-    overdue, overdue_count = selectors.first_and_count(
-        selectors.action_list().overdue(today).order_by("due_date", "title"), 10
-    )
-    # Read through the review_by index with LIMIT, and counted apart: a window count here
-    # would sort every review-due item (most of the evidence of past years).
-    due = Evidence.objects.review_due(today).order_by("review_by", "title")
-    review_due, review_due_count = list(due[:10]), due.count()
     return render(
         request,
         "toolkit/dashboard.html",
         {
             "period": period,
             "overview": overview,
-            "overdue_actions": overdue,
-            "overdue_count": overdue_count,
-            "review_due": review_due,
-            "review_due_count": review_due_count,
+            **_dashboard_lists(today),
             "today": today,
             "pending_guidance": list(period.pending_guidance()[:1]) if period else [],
             "history": selectors.rating_history([section for section, _ in overview], 5),
@@ -93,6 +85,15 @@ def section_list(request):
     )
 
 
+def _section_actions(section, period) -> list[Action]:
+    """The first actions and their total in one query (a window count), however many."""
+    return list(
+        selectors.action_list()
+        .filter(section=section, periods=period)
+        .annotate(total=Window(Count("pk")))[:SECTION_ACTIONS]
+    )
+
+
 @require_GET
 def section_detail(request, number: int):
     require(request.user, "toolkit.view_records")
@@ -103,12 +104,7 @@ def section_detail(request, number: int):
         .select_related("assessed_by", "period", "section")
         .first()
     )
-    # The first actions and their total in one query (a window count), however many there are.
-    actions = list(
-        selectors.action_list()
-        .filter(section=section, periods=period)
-        .annotate(total=Window(Count("pk")))[:SECTION_ACTIONS]
-    )
+    actions = _section_actions(section, period)
     return render(
         request,
         "toolkit/section_detail.html",
@@ -131,15 +127,9 @@ def assessment_edit(request, number: int):
     section = selectors.get_section(number, period)
     assessment = get_object_or_404(SectionAssessment, period=period, section=section)
     require(request.user, "toolkit.change_sectionassessment", assessment)
-    form = AssessmentForm(
-        _posted(request),
-        initial={
-            "rating": assessment.rating,
-            "narrative": assessment.narrative,
-            "version": assessment.version,
-        },
-    )
-    if request.method == "POST" and form.is_valid():
+    initial = {name: getattr(assessment, name) for name in ("rating", "narrative", "version")}
+    form = AssessmentForm(**web.bound(request), initial=initial)
+    if form.is_valid():
         try:
             services.assessment_update(
                 actor=request.user,
@@ -149,7 +139,7 @@ def assessment_edit(request, number: int):
                 expected_version=form.cleaned_data["version"],
             )
         except ValidationError as exc:
-            _apply_service_errors(form, exc)
+            web.add_service_errors(form, exc)
         else:
             messages.success(request, f"Rating for section {section.number} saved.")
             return redirect(section)
@@ -182,7 +172,6 @@ def evidence_detail(request, public_id):
         {
             "evidence": evidence,
             "can_edit": allowed(request.user, "toolkit.change_evidence", evidence),
-            "review_state": evidence.review_state(),
         },
     )
 
@@ -192,8 +181,7 @@ def _evidence_form(request, *, instance=None):
     if edition is None:
         raise Http404("The toolkit has not been loaded yet (run manage.py seed_toolkit).")
     return EvidenceForm(
-        _posted(request),
-        request.FILES or None,
+        **web.bound(request),
         instance=instance,
         edition=edition,
         max_mb=settings.UPLOAD_MAX_BYTES // (1024 * 1024),
@@ -221,11 +209,11 @@ def _evidence_values(form) -> dict:
 def evidence_create(request):
     require(request.user, "toolkit.add_evidence")
     form = _evidence_form(request)
-    if request.method == "POST" and form.is_valid():
+    if form.is_valid():
         try:
             evidence = services.evidence_create(actor=request.user, **_evidence_values(form))
         except ValidationError as exc:
-            _apply_service_errors(form, exc)
+            web.add_service_errors(form, exc)
         else:
             messages.success(request, f"Evidence “{evidence.title}” added.")
             return redirect(evidence)
@@ -237,7 +225,7 @@ def evidence_edit(request, public_id):
     evidence = get_object_or_404(Evidence, public_id=public_id)
     require(request.user, "toolkit.change_evidence", evidence)
     form = _evidence_form(request, instance=evidence)
-    if request.method == "POST" and form.is_valid():
+    if form.is_valid():
         if not form.has_changed():
             return redirect(evidence)
         try:
@@ -248,7 +236,7 @@ def evidence_edit(request, public_id):
                 **_evidence_values(form),
             )
         except ValidationError as exc:
-            _apply_service_errors(form, exc)
+            web.add_service_errors(form, exc)
         else:
             messages.success(request, f"Evidence “{evidence.title}” saved.")
             return redirect(evidence)
@@ -261,14 +249,12 @@ def evidence_download(request, public_id):
     require(request.user, "toolkit.view_evidence", evidence)
     if not evidence.file:
         raise Http404("This evidence has no file.")
-    filename, content_type = download_as(
-        evidence.original_filename, evidence.content_type, fallback="evidence"
+    return web.stored_upload_response(
+        evidence.file,
+        original_name=evidence.original_filename,
+        content_type=evidence.content_type,
+        fallback="evidence",
     )
-    response = FileResponse(
-        evidence.file.open("rb"), as_attachment=True, filename=filename, content_type=content_type
-    )
-    response["Cache-Control"] = "private, no-store"
-    return response
 
 
 # --- Actions --------------------------------------------------------------------------------
@@ -311,24 +297,27 @@ def action_detail(request, public_id):
     )
 
 
+def _section_asked_for(request, period) -> dict:
+    """``?section=N`` from a section page: the new action starts in that section."""
+    number = request.GET.get("section", "")
+    if number.isascii() and number.isdigit() and len(number) < 4:
+        return {"section": period.edition.sections.filter(number=number).first()}
+    return {}
+
+
 @require_http_methods(["GET", "POST"])
 def action_create(request):
     require(request.user, "toolkit.add_action")
     period = _period_or_404()
-    initial = {}
-    if (
-        (number := request.GET.get("section", "")).isascii()
-        and number.isdigit()
-        and len(number) < 4
-    ):
-        initial["section"] = period.edition.sections.filter(number=number).first()
-    form = ActionForm(_posted(request), initial=initial, edition=period.edition)
-    if request.method == "POST" and form.is_valid():
+    form = ActionForm(
+        **web.bound(request), initial=_section_asked_for(request, period), edition=period.edition
+    )
+    if form.is_valid():
+        values = {k: v for k, v in form.cleaned_data.items() if k != "version"}
         try:
-            values = {k: v for k, v in form.cleaned_data.items() if k != "version"}
             action = services.action_create(actor=request.user, period=period, **values)
         except ValidationError as exc:
-            _apply_service_errors(form, exc)
+            web.add_service_errors(form, exc)
         else:
             messages.success(request, f"Action “{action.title}” raised.")
             return redirect(action)
@@ -341,20 +330,17 @@ def action_edit(request, public_id):
         Action.objects.select_related("period__edition"), public_id=public_id
     )
     require(request.user, "toolkit.change_action", action)
-    form = ActionForm(_posted(request), instance=action, edition=action.period.edition)
-    if request.method == "POST" and form.is_valid():
+    form = ActionForm(**web.bound(request), instance=action, edition=action.period.edition)
+    if form.is_valid():
         if not form.has_changed():
             return redirect(action)
+        values = dict(form.cleaned_data)
         try:
-            values = dict(form.cleaned_data)
             services.action_update(
-                actor=request.user,
-                action=action,
-                expected_version=values.pop("version"),
-                **values,
+                actor=request.user, action=action, expected_version=values.pop("version"), **values
             )
         except ValidationError as exc:
-            _apply_service_errors(form, exc)
+            web.add_service_errors(form, exc)
         else:
             messages.success(request, f"Action “{action.title}” saved.")
             return redirect(action)

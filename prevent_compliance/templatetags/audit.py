@@ -2,7 +2,7 @@
 
 from django import template
 
-from prevent_compliance import audit
+from prevent_compliance.audit import registry as audit_registry
 
 register = template.Library()
 
@@ -17,4 +17,4 @@ def last_change(record):
 
 @register.filter
 def history_url(record) -> str:
-    return audit.history_url(record) if record is not None else ""
+    return audit_registry.history_url(record) if record is not None else ""

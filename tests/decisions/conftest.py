@@ -2,8 +2,9 @@
 
 import pytest
 
-from decisions.importer import decisions_import, validate_import
-from decisions.reference_record import WPCC4_0028
+from decisions.importer import validate_import
+from decisions.services import decisions_import
+from prevent_compliance.devdata.wpcc4_0028 import WPCC4_0028
 from tests.prevent_compliance.two_factor import sign_in_verified
 
 from .helpers import advance, complete_sections, make_draft

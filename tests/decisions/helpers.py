@@ -74,7 +74,7 @@ def advance(decision, personas, to: str):
 
 
 def pdf_upload(name="appendix.pdf"):
-    from toolkit.demo import _tiny_pdf
+    from prevent_compliance.devdata.files import tiny_pdf
 
-    upload = SimpleUploadedFile(name, _tiny_pdf("Appendix"))
+    upload = SimpleUploadedFile(name, tiny_pdf("Appendix"))
     return upload, validate_upload(upload)

@@ -8,9 +8,9 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
-from decisions import annual_review
+from decisions import annual_review, hooks
 from decisions import services as s
-from decisions.models import Decision
+from decisions.models import Decision, ReferenceCounter
 from toolkit import auditpack, exports
 from toolkit import services as toolkit_services
 from toolkit.models import ReviewPeriod, SectionAssessment
@@ -130,3 +130,104 @@ def test_audit_pack_and_decision_log_include_the_decisions_of_the_period(
     assert f"annual-review-{period.year}.pdf" in names
     rows = list(exports.csv_rows(exports.REGISTERS["decisions"], period))
     assert len(rows) == 2 and decision.reference in rows[1]
+
+
+# --- What the review decision's workflow does to its period (decisions/annual_review.py) ---
+
+
+def _awaiting_approval(decision, *, treasurer, chief_executive):
+    decision = s.decision_comment_treasurer(actor=treasurer, decision=decision, comments="None.")
+    return s.decision_comment_chief_executive(
+        actor=chief_executive, decision=decision, comments="Agreed."
+    )
+
+
+def _awaiting_signature(decision, *, treasurer, chief_executive):
+    decision = _awaiting_approval(decision, treasurer=treasurer, chief_executive=chief_executive)
+    return s.decision_approve(actor=chief_executive, decision=decision)
+
+
+def test_returning_the_review_decision_keeps_the_period_in_review_until_it_is_signed(
+    submitted, period, officer, treasurer, chief_executive, commissioner
+):
+    decision = _awaiting_approval(submitted, treasurer=treasurer, chief_executive=chief_executive)
+    decision = s.decision_return(actor=chief_executive, decision=decision, reason="Redo s3")
+    period.refresh_from_db()
+    assert decision.status == Decision.Status.DRAFT
+    assert period.status == ReviewPeriod.Status.IN_REVIEW
+    # The same decision comes back; a second review cannot be submitted meanwhile.
+    with pytest.raises(ValidationError):
+        annual_review.annual_review_submit(actor=chief_executive, period=period)
+    decision = s.decision_submit(actor=officer, decision=decision)
+    commissioner.set_password("a-long-signing-password")
+    commissioner.save()
+    _through_sign_off(
+        decision,
+        treasurer=treasurer,
+        chief_executive=chief_executive,
+        commissioner=commissioner,
+        password="a-long-signing-password",
+    )
+    period.refresh_from_db()
+    assert period.status == ReviewPeriod.Status.SIGNED_OFF
+    assert Decision.objects.count() == 1
+
+
+def test_deferring_keeps_the_period_in_review_and_only_withdrawal_reopens_it(
+    submitted, period, officer, treasurer, chief_executive, commissioner
+):
+    decision = _awaiting_signature(submitted, treasurer=treasurer, chief_executive=chief_executive)
+    decision = s.decision_defer(actor=commissioner, decision=decision, reason="Next meeting")
+    period.refresh_from_db()
+    assert period.status == ReviewPeriod.Status.IN_REVIEW
+    decision = s.decision_resume(actor=officer, decision=decision)
+    period.refresh_from_db()
+    assert period.status == ReviewPeriod.Status.IN_REVIEW
+    s.decision_withdraw(actor=officer, decision=decision, reason="Start again")
+    period.refresh_from_db()
+    assert period.status == ReviewPeriod.Status.OPEN
+    assert period.history.first().history_change_reason == "Annual review decision withdrawn"
+    again = annual_review.annual_review_submit(actor=chief_executive, period=period)
+    assert again.status == Decision.Status.CONSULTATION
+
+
+def test_submission_builds_the_decision_with_the_shared_decision_steps(submitted, chief_executive):
+    reasons = [h.history_change_reason for h in submitted.history.order_by("history_id")]
+    assert reasons[0] == "Annual review decision created"
+    assert reasons[-1] == "Annual review submitted by the Chief Executive"
+    assert all(h.history_user == chief_executive for h in submitted.history.all())
+    sections = list(submitted.supporting_sections.order_by("position"))
+    assert [x.position for x in sections] == list(range(1, 10))
+    assert all(x.body.strip() for x in sections)
+    assert sections[0].history.first().history_change_reason == "Default section added"
+    counter = ReferenceCounter.objects.get()
+    assert counter.history.first().history_user == chief_executive
+    assert submitted.appendices.get().history.first().history_change_reason == "Appendix added"
+
+
+def test_a_failing_after_sign_hook_undoes_the_signature(
+    submitted, period, treasurer, chief_executive, commissioner, monkeypatch
+):
+    def refuse(*, actor, decision):
+        raise ValidationError("The period cannot be signed off.")
+
+    monkeypatch.setattr(hooks, "after_sign", [*hooks.after_sign, refuse])
+    commissioner.set_password("a-long-signing-password")
+    commissioner.save()
+    with pytest.raises(ValidationError):
+        _through_sign_off(
+            submitted,
+            treasurer=treasurer,
+            chief_executive=chief_executive,
+            commissioner=commissioner,
+            password="a-long-signing-password",
+        )
+    submitted.refresh_from_db()
+    period.refresh_from_db()
+    assert submitted.status == Decision.Status.AWAITING_SIGNATURE and not submitted.content_hash
+    assert period.status == ReviewPeriod.Status.IN_REVIEW and not period.final_pdf
+
+
+def test_the_annual_review_reaches_the_workflow_through_registered_hooks():
+    assert annual_review.after_sign in hooks.after_sign
+    assert annual_review.after_withdraw in hooks.after_withdraw

@@ -3,12 +3,15 @@
 import json
 
 import pytest
+from django.core.exceptions import PermissionDenied
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from decisions.importer import validate_import
 from decisions.integrity import content_hash
 from decisions.models import Decision
-from decisions.reference_record import WPCC4_0028
+from decisions.services import decisions_import
+from prevent_compliance.devdata.wpcc4_0028 import WPCC4_0028
 
 MINIMAL = {
     "reference": "PCC/D/2023/03",
@@ -281,3 +284,24 @@ def test_multi_line_text_keeps_its_line_breaks(tmp_path, toolkit):
     record = {**MINIMAL, "summary": "First line.\r\n\tSecond line."}
     _run(tmp_path, [record])
     assert Decision.objects.get().summary == "First line.\r\n\tSecond line."
+
+
+# --- decisions_import is a service: a user given as the actor must be allowed ---------------
+
+
+@pytest.mark.parametrize("who", ["auditor", "treasurer", "superuser"])
+def test_import_refuses_an_actor_who_may_not_add_decisions(who, request, db):
+    records = validate_import([MINIMAL])
+    with pytest.raises(PermissionDenied):
+        decisions_import(records=records, actor=request.getfixturevalue(who))
+    assert not Decision.objects.exists()
+
+
+def test_import_by_an_officer_records_them_in_the_history(officer, db):
+    [decision] = decisions_import(records=validate_import([MINIMAL]), actor=officer)
+    record = decision.history.first()
+    assert (record.history_user, record.history_change_reason) == (
+        officer,
+        "Imported from an earlier decision log",
+    )
+    assert decision.status == Decision.Status.PUBLISHED

@@ -6,7 +6,7 @@ import re
 from django.urls import reverse
 from pypdf import PdfReader
 
-from decisions.reference_record import WPCC4_0028
+from prevent_compliance.devdata.wpcc4_0028 import WPCC4_0028
 
 
 def _text(content: bytes) -> str:

@@ -255,7 +255,8 @@ def test_public_detail_query_count(log, client_for, django_assert_max_num_querie
 
 
 def test_reference_with_slashes_on_the_public_log(client_for, toolkit):
-    from decisions.importer import decisions_import, validate_import
+    from decisions.importer import validate_import
+    from decisions.services import decisions_import
 
     record = {
         "reference": "PCC/D/2023/03",

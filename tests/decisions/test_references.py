@@ -8,9 +8,10 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 
-from decisions.importer import decisions_import, validate_import
+from decisions.importer import validate_import
 from decisions.models import Decision, ReferenceCounter
-from decisions.references import allocate_reference
+from decisions.references import reference_allocate
+from decisions.services import decisions_import
 from prevent_compliance.models import (
     OrganisationProfile,
     get_organisation,
@@ -29,7 +30,7 @@ def _profile(**values) -> OrganisationProfile:
 
 def _allocate(today=date(2025, 6, 1)) -> str:
     with transaction.atomic():
-        return allocate_reference(today=today)
+        return reference_allocate(actor=None, today=today)
 
 
 def _import(reference, **extra):
@@ -87,7 +88,7 @@ def test_allocation_outside_a_transaction_is_refused(db, monkeypatch):
     outside = SimpleNamespace(get_connection=lambda: SimpleNamespace(in_atomic_block=False))
     monkeypatch.setattr("decisions.references.transaction", outside)  # as if no atomic()
     with pytest.raises(RuntimeError):
-        allocate_reference()
+        reference_allocate(actor=None)
 
 
 def test_counter_records_each_allocation_in_history(db):
@@ -166,7 +167,7 @@ def _run_together(worker, count: int) -> list:
         try:
             barrier.wait(timeout=30)
             results[i] = worker(i)
-        except Exception as exc:  # noqa: BLE001 (reported below)
+        except Exception as exc:  # reported below
             errors.append(exc)
         finally:
             connection.close()

@@ -305,7 +305,7 @@ def _start(**env) -> subprocess.CompletedProcess:
         for k, v in os.environ.items()
         if k not in {"DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "DECISION_SEAL_KEYS", "SITE_URL"}
     }
-    return subprocess.run(  # noqa: S603 (our own interpreter and settings)
+    return subprocess.run(  # our own interpreter and settings
         [sys.executable, "-c", "import django; django.setup(); print('started')"],
         env={**clean, "DJANGO_SETTINGS_MODULE": "prevent_compliance.settings", **env},
         cwd=ROOT,

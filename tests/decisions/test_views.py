@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 
 from decisions.models import Decision, ReferenceCounter
-from decisions.reference_record import WPCC4_0028
+from prevent_compliance.devdata.wpcc4_0028 import WPCC4_0028
 from prevent_compliance.models import OrganisationProfile, get_organisation
 from tests.conftest import PASSWORD
 

@@ -2,7 +2,7 @@
 
 Timings are measured by ``make bench``; these tests guard the query counts, so a page that
 starts to run a query per row fails CI. The data comes from the scale generator
-(decisions/scale.py) with smaller units: one unit, then three.
+(prevent_compliance/devdata/scale/) with smaller units: one unit, then three.
 """
 
 import io
@@ -11,8 +11,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from decisions import scale
 from decisions.models import Decision
+from prevent_compliance.devdata import scale
 
 # Each unit: 10 review periods, 30 users; evidence, actions and decisions per unit below.
 SIZES = {"evidence": 80, "actions": 60, "decisions": 40}
@@ -52,9 +52,11 @@ def _count_pages(clients, django_assert_max_num_queries) -> dict[str, int]:
     for name, role, url in _pages(reference):
         client = clients[role]
         assert client.get(url).status_code == 200, name  # warm: session refresh, caches
-        with django_assert_max_num_queries(MAX_QUERIES, info=name):
-            with CaptureQueriesContext(connection) as queries:
-                response = client.get(url)
+        with (
+            django_assert_max_num_queries(MAX_QUERIES, info=name),
+            CaptureQueriesContext(connection) as queries,
+        ):
+            response = client.get(url)
         assert response.status_code == 200, name
         counts[name] = len(queries)
     return counts

@@ -15,7 +15,9 @@ from django.utils import timezone
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from prevent_compliance.accounts import IdleSessionMiddleware, client_ip, verified_role_required
+from prevent_compliance.accounts.backends import client_ip
+from prevent_compliance.accounts.middleware import IdleSessionMiddleware
+from prevent_compliance.accounts.two_factor import verified_role_required
 from tests.conftest import PASSWORD
 from tests.prevent_compliance.two_factor import confirmed_device, current_code, sign_in_verified
 
@@ -364,7 +366,7 @@ def test_demo_admin_is_staff_but_not_superuser(db, toolkit):
 
 def test_sessions_expire_after_thirty_idle_minutes_by_default(settings):
     assert settings.SESSION_COOKIE_AGE == 30 * 60
-    assert "prevent_compliance.accounts.IdleSessionMiddleware" in settings.MIDDLEWARE
+    assert "prevent_compliance.accounts.middleware.IdleSessionMiddleware" in settings.MIDDLEWARE
 
 
 def test_quick_successive_requests_do_not_rewrite_the_session(client, officer):

@@ -13,7 +13,7 @@ from django.urls import NoReverseMatch, reverse
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from decisions.models import Decision
-from prevent_compliance.account_changes import role_grant_confirm
+from prevent_compliance.accounts.services import role_grant_confirm
 from prevent_compliance.models import AccountEvent, RoleGrant
 from prevent_compliance.roles import Role
 from tests.conftest import PASSWORD, _make_user

@@ -13,7 +13,8 @@ from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalChanges
 
-from prevent_compliance import audit
+from prevent_compliance.audit import selectors, views
+from prevent_compliance.audit.registry import history_url
 from toolkit.models import Evidence, Section, SectionAssessment
 
 LINK_EVIDENCE = {
@@ -52,7 +53,7 @@ def evidence(officer, sections):
 
 
 def _history(client, record):
-    return client.get(audit.history_url(record))
+    return client.get(history_url(record))
 
 
 # --- The History page ----------------------------------------------------------------------------
@@ -100,7 +101,7 @@ def test_history_needs_sign_in(client_for, evidence):
 
 
 def test_history_accepts_no_post(client_for, officer, evidence):
-    assert client_for(officer).post(audit.history_url(evidence)).status_code == 405
+    assert client_for(officer).post(history_url(evidence)).status_code == 405
 
 
 @pytest.mark.parametrize(
@@ -120,7 +121,7 @@ def test_assessment_and_period_have_history_pages(client_for, officer, period):
     assessment = SectionAssessment.objects.filter(period=period).first()
     client = client_for(officer)
     assert _history(client, assessment).status_code == 200
-    assert audit.history_url(assessment) == (
+    assert history_url(assessment) == (
         f"/history/assessment/{period.year}-{assessment.section.number}/"
     )
     assert _history(client, period).status_code == 200
@@ -128,11 +129,11 @@ def test_assessment_and_period_have_history_pages(client_for, officer, period):
 
 def test_record_pages_link_to_their_history(client_for, officer, evidence, period):
     client = client_for(officer)
-    link = audit.history_url(evidence)
+    link = history_url(evidence)
     assert link in client.get(evidence.get_absolute_url()).content.decode()
     assessment = SectionAssessment.objects.filter(period=period).first()
     section_page = client.get(reverse("toolkit:section_detail", args=[assessment.section.number]))
-    assert audit.history_url(assessment) in section_page.content.decode()
+    assert history_url(assessment) in section_page.content.decode()
 
 
 def test_history_page_queries_do_not_grow_with_the_changes(
@@ -144,8 +145,8 @@ def test_history_page_queries_do_not_grow_with_the_changes(
     client = client_for(officer)
     with django_assert_max_num_queries(20):
         response = _history(client, evidence)
-    assert response.context["page"].paginator.count > audit.HISTORY_PAGE_SIZE
-    assert len(response.context["entries"]) == audit.HISTORY_PAGE_SIZE
+    assert response.context["page"].paginator.count > selectors.HISTORY_PAGE_SIZE
+    assert len(response.context["entries"]) == selectors.HISTORY_PAGE_SIZE
     assert _history(client, evidence).context["entries"][-1].changes  # compared across pages
 
 
@@ -219,7 +220,7 @@ def test_log_merges_every_table_newest_first(client_for, auditor, evidence, peri
 
 def test_log_rows_link_to_the_record_history(client_for, auditor, evidence):
     rows = _log(client_for(auditor), record_type="evidence").object_list
-    assert rows and all(row["link"] == audit.history_url(evidence) for row in rows)
+    assert rows and all(row["link"] == history_url(evidence) for row in rows)
 
 
 def test_log_filters_by_user(client_for, auditor, officer, treasurer, evidence):
@@ -269,7 +270,7 @@ def test_log_explains_a_backwards_date_range(client_for, auditor):
 def test_log_is_paginated_in_the_database(
     client_for, auditor, evidence, period, django_assert_max_num_queries
 ):
-    for number in range(audit.LOG_PAGE_SIZE + 5):
+    for number in range(views.LOG_PAGE_SIZE + 5):
         evidence.description = f"Revision {number}"
         evidence.save()
     client = client_for(auditor)

@@ -206,9 +206,11 @@ def populated_target(sqlite_source, tmp_path):
     """A target that already holds the demo data (copied with SQLite's backup API)."""
     source, _ = sqlite_source
     db = tmp_path / "target.sqlite3"
-    with sqlite3.connect(source.database_url.removeprefix("sqlite:///")) as src:
-        with sqlite3.connect(db) as dest:
-            src.backup(dest)
+    with (
+        sqlite3.connect(source.database_url.removeprefix("sqlite:///")) as src,
+        sqlite3.connect(db) as dest,
+    ):
+        src.backup(dest)
     media = tmp_path / "target-media"
     for name, _ in file_hashes(source.media).items():
         (media / name).parent.mkdir(parents=True, exist_ok=True)

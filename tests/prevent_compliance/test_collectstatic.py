@@ -80,7 +80,7 @@ def missing_references(root: Path, static_url: str = "/static/") -> list[str]:
 def collected(tmp_path_factory) -> Path:
     """STATIC_ROOT after `manage.py collectstatic --noinput` with production settings."""
     static_root = tmp_path_factory.mktemp("staticfiles")
-    result = subprocess.run(  # noqa: S603
+    result = subprocess.run(
         [sys.executable, "manage.py", "collectstatic", "--noinput"],
         cwd=BASE_DIR,
         env=production_env(static_root),

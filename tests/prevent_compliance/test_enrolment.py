@@ -9,7 +9,7 @@ from django.urls import reverse
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from prevent_compliance.accounts import ENROL_SESSION_KEY
+from prevent_compliance.accounts.enrolment import ENROL_SESSION_KEY
 from prevent_compliance.models import AccountEvent
 from tests.prevent_compliance.two_factor import current_code
 

@@ -1,5 +1,5 @@
 """Once a two-factor role has an authenticator app, every page asks for its code first
-(prevent_compliance/two_factor.py), and TWO_FACTOR_ALL_ROLES asks every role for one."""
+(prevent_compliance/accounts/middleware.py), and TWO_FACTOR_ALL_ROLES asks every role for one."""
 
 from urllib.parse import parse_qs, urlsplit
 
@@ -188,8 +188,7 @@ def test_two_factor_for_all_roles_is_on_in_production_and_can_be_turned_off():
 
 
 def test_the_middleware_asks_the_same_roles_as_the_accounts_guard(personas, superuser):
-    from prevent_compliance.accounts import two_factor_required
-    from prevent_compliance.two_factor import two_factor_role
+    from prevent_compliance.accounts.two_factor import two_factor_required, two_factor_role
 
     for user in (*personas.values(), superuser):
         assert two_factor_role(user) == two_factor_required(user), user.username

@@ -1,4 +1,4 @@
-"""Helpers for tests of views behind the two-factor guard (prevent_compliance.accounts).
+"""Helpers for tests of views behind the two-factor guard (prevent_compliance.accounts.two_factor).
 
 ``sign_in_verified(client, user)`` signs the user in as if they had entered a code from
 their authenticator app, which the Commissioner, Chief Executive and Administrator need to

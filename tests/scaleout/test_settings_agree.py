@@ -152,7 +152,7 @@ def _scenario(ports, administrator, officer) -> tuple[str, str]:
 
 
 @pytest.fixture
-def administrator_and_officer(roles_present, django_user_model):  # noqa: F811
+def administrator_and_officer(roles_present, django_user_model):
     admin = django_user_model.objects.create_user(username="admin", password="x-" * 8)
     admin.groups.add(Group.objects.get(name=Role.ADMINISTRATOR.value))
     officer = django_user_model.objects.create_user(username="officer", password="x-" * 8)

@@ -142,7 +142,7 @@ def _form_values(html: str) -> dict:
 
 @pytest.mark.django_db(transaction=True)
 def test_stale_edit_from_the_other_server_is_refused(
-    roles_present,  # noqa: F811
+    roles_present,
     app_servers,
     django_user_model,
     toolkit,

@@ -12,7 +12,7 @@ import pytest
 
 REGION = "eu-west-2"
 KEY_ID = "bench-test-key"  # moto accepts any credentials
-SECRET = "bench-test-secret"  # noqa: S105 (not a secret: moto's local server)
+SECRET = "bench-test-secret"  # not a secret: moto's local server
 
 
 def _free_port() -> int:

@@ -90,7 +90,7 @@ def test_decision_appendix_is_stored_in_the_bucket(s3, client_for, officer, tool
 
 
 def test_frozen_review_pdf_and_audit_pack_are_stored_in_the_bucket(
-    s3, client_for, officer, auditor, period
+    s3, client_for, officer, commissioner, auditor, period
 ):
     content = samples.pdf_bytes("Signed annual review")
     upload = samples.upload("policy.pdf", samples.pdf_bytes("Evidence in the pack"))
@@ -106,7 +106,7 @@ def test_frozen_review_pdf_and_audit_pack_are_stored_in_the_bucket(
         periods=[period],
     )
     with transaction.atomic():
-        toolkit_services.review_period_close(actor=officer, period=period, final_pdf=content)
+        toolkit_services.review_period_close(actor=commissioner, period=period, final_pdf=content)
     period.refresh_from_db()
     assert period.final_pdf.name.startswith("reviews/")
     assert body(s3, period.final_pdf.name) == content

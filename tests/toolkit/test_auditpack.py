@@ -6,6 +6,7 @@ import io
 import zipfile
 
 import pytest
+from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 
 from prevent_compliance.uploads import validate_upload
@@ -40,9 +41,9 @@ def files(make_evidence):
 
 
 @pytest.fixture
-def signed(officer, period, files):
+def signed(commissioner, period, files):
     """The period signed off, so the pack copies the stored review instead of rendering one."""
-    services.review_period_close(actor=officer, period=period, final_pdf=FAKE_FINAL_PDF)
+    services.review_period_close(actor=commissioner, period=period, final_pdf=FAKE_FINAL_PDF)
     period.refresh_from_db()
     return period
 
@@ -229,3 +230,19 @@ def test_building_a_pack_needs_post_and_a_role(client_for, auditor, outsider, si
     assert client_for(outsider).post(url).status_code == 403
     assert client_for(None).post(url).status_code == 302
     assert not ExportJob.objects.exists()
+
+
+# --- audit_pack_request is a service: it checks its own permission -------------------------
+
+
+@pytest.mark.parametrize("who", ["outsider", "superuser"])
+def test_audit_pack_request_refuses_a_user_without_export_rights(who, request, period):
+    with pytest.raises(PermissionDenied):
+        services.audit_pack_request(actor=request.getfixturevalue(who), period=period)
+    assert not ExportJob.objects.exists()
+
+
+def test_audit_pack_request_queues_one_job_for_the_requester(auditor, period):
+    job = services.audit_pack_request(actor=auditor, period=period)
+    job.refresh_from_db()
+    assert (job.requested_by, job.period, job.status) == (auditor, period, ExportJob.Status.QUEUED)

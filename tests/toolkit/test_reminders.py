@@ -15,7 +15,7 @@ from django.utils import timezone
 from prevent_compliance.roles import Role
 from toolkit import services
 from toolkit.models import Action, GuidanceUpdate, ReminderLog
-from toolkit.reminders import send_reminders
+from toolkit.services import reminders_send
 
 
 @pytest.fixture
@@ -50,7 +50,7 @@ def _by_recipient(mailoutbox) -> dict[str, str]:
 def test_each_user_with_items_gets_one_digest(
     officer, treasurer, chief_executive, auditor, items, day, mailoutbox
 ):
-    sent, skipped = send_reminders(day)
+    sent, skipped = reminders_send(today=day)
 
     assert (sent, skipped) == (2, 0)
     mail = _by_recipient(mailoutbox)
@@ -78,11 +78,11 @@ def test_each_user_with_items_gets_one_digest(
 def test_a_second_run_the_same_day_sends_nothing_and_the_next_day_sends_again(
     officer, treasurer, items, day, mailoutbox
 ):
-    assert send_reminders(day) == (2, 0)
-    assert send_reminders(day) == (0, 2)
+    assert reminders_send(today=day) == (2, 0)
+    assert reminders_send(today=day) == (0, 2)
     assert len(mailoutbox) == 2
 
-    assert send_reminders(day + timedelta(days=1)) == (2, 0)
+    assert reminders_send(today=day + timedelta(days=1)) == (2, 0)
     assert len(mailoutbox) == 4
     assert ReminderLog.objects.count() == 4
 
@@ -93,7 +93,7 @@ def test_inactive_users_and_users_without_items_get_nothing(
     officer.is_active = False
     officer.save()
 
-    send_reminders(day)
+    reminders_send(today=day)
 
     # Only the treasurer, active and with an action due, hears from us.
     assert [m.to for m in mailoutbox] == [["treasurer@opcc.test"]]
@@ -102,7 +102,7 @@ def test_inactive_users_and_users_without_items_get_nothing(
 
 def test_users_without_a_role_get_nothing(officer, outsider, period, make_action, day, mailoutbox):
     make_action(title="Owned before the role was removed", owner=outsider, due_date=day)
-    assert send_reminders(day) == (0, 0)
+    assert reminders_send(today=day) == (0, 0)
     assert mailoutbox == []
 
 
@@ -111,7 +111,7 @@ def test_review_period_due_reminds_officers_and_the_chief_executive(
 ):
     day = period.end_date - timedelta(days=10)
 
-    send_reminders(day)
+    reminders_send(today=day)
 
     mail = _by_recipient(mailoutbox)
     assert set(mail) == {officer.email, chief_executive.email}
@@ -123,7 +123,7 @@ def test_review_period_due_reminds_officers_and_the_chief_executive(
 
 
 def test_no_period_covering_the_day_asks_for_the_next_one(officer, period, mailoutbox):
-    send_reminders(period.end_date + timedelta(days=1))
+    reminders_send(today=period.end_date + timedelta(days=1))
     assert "No review period covers today: start the next one." in mailoutbox[0].body
 
 
@@ -135,7 +135,7 @@ def test_new_guidance_reminds_officers_to_reconfirm(officer, treasurer, period, 
         published_on=date(2026, 1, 1),
     )
 
-    send_reminders(day)
+    reminders_send(today=day)
 
     assert [m.to for m in mailoutbox] == [[officer.email]]
     assert f"re-confirm the ratings of {period.label}" in mailoutbox[0].body
@@ -143,7 +143,7 @@ def test_new_guidance_reminds_officers_to_reconfirm(officer, treasurer, period, 
 
 def test_users_with_several_roles_get_one_digest(officer, period, day, mailoutbox):
     officer.groups.add(Group.objects.get(name=Role.CHIEF_EXECUTIVE.value))
-    send_reminders(period.end_date - timedelta(days=1))
+    reminders_send(today=period.end_date - timedelta(days=1))
     assert len(mailoutbox) == 1
 
 

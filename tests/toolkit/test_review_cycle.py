@@ -253,7 +253,9 @@ def test_only_officers_reconfirm(request, officer, period, role):
 # --- Submitting and closing -----------------------------------------------------------------
 
 
-def test_chief_executive_submits_and_a_returned_review_reopens(chief_executive, officer, period):
+def test_chief_executive_submits_and_reopening_puts_the_period_back_to_open(
+    chief_executive, officer, period
+):
     with pytest.raises(PermissionDenied):
         services.review_period_mark_in_review(actor=officer, period=period)
 
@@ -268,8 +270,10 @@ def test_chief_executive_submits_and_a_returned_review_reopens(chief_executive, 
     assert period.history.first().history_change_reason == "Returned"
 
 
-def test_closing_stores_the_final_pdf_and_its_hash(officer, period):
-    closed = services.review_period_close(actor=officer, period=period, final_pdf=FAKE_FINAL_PDF)
+def test_closing_stores_the_final_pdf_and_its_hash(commissioner, period):
+    closed = services.review_period_close(
+        actor=commissioner, period=period, final_pdf=FAKE_FINAL_PDF
+    )
 
     closed.refresh_from_db()
     assert closed.status == ReviewPeriod.Status.SIGNED_OFF
@@ -281,19 +285,21 @@ def test_closing_stores_the_final_pdf_and_its_hash(officer, period):
     assert closed.final_pdf_sha256 == hashlib.sha256(FAKE_FINAL_PDF).hexdigest()
 
 
-def test_a_signed_off_period_cannot_be_closed_again(officer, period):
-    closed = services.review_period_close(actor=officer, period=period, final_pdf=FAKE_FINAL_PDF)
+def test_a_signed_off_period_cannot_be_closed_again(commissioner, period):
+    closed = services.review_period_close(
+        actor=commissioner, period=period, final_pdf=FAKE_FINAL_PDF
+    )
     with pytest.raises(ValidationError):
-        services.review_period_close(actor=officer, period=period, final_pdf=b"%PDF other")
+        services.review_period_close(actor=commissioner, period=period, final_pdf=b"%PDF other")
     period.refresh_from_db()
     assert period.final_pdf.name == closed.final_pdf.name
     assert period.final_pdf_sha256 == hashlib.sha256(FAKE_FINAL_PDF).hexdigest()
 
 
 @pytest.fixture
-def closed(officer, period, evidence, action):
+def closed(commissioner, period, evidence, action):
     """The current period signed off, with evidence and an action that count only in it."""
-    services.review_period_close(actor=officer, period=period, final_pdf=FAKE_FINAL_PDF)
+    services.review_period_close(actor=commissioner, period=period, final_pdf=FAKE_FINAL_PDF)
     period.refresh_from_db()
     return period
 

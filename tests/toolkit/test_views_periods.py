@@ -265,8 +265,8 @@ def test_reconfirm_needs_post_and_a_signed_in_user(client_for, officer, period):
 
 
 @pytest.fixture
-def closed(officer, period, evidence, action):
-    services.review_period_close(actor=officer, period=period, final_pdf=FAKE_FINAL_PDF)
+def closed(commissioner, period, evidence, action):
+    services.review_period_close(actor=commissioner, period=period, final_pdf=FAKE_FINAL_PDF)
     period.refresh_from_db()
     return period
 

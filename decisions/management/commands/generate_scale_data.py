@@ -1,11 +1,15 @@
-"""Fill the database with realistic volume for performance work (see decisions/scale.py)."""
+"""Fill the database with realistic volume for performance work.
+
+The generator is development data (``prevent_compliance/devdata/scale/``), which the wheel
+does not ship: the command imports it only when it runs.
+"""
 
 import time
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from decisions import scale
+from prevent_compliance.management.devdata import import_devdata
 
 
 class Command(BaseCommand):
@@ -33,6 +37,7 @@ class Command(BaseCommand):
             )
         if factor < 1:
             raise CommandError("--factor must be 1 or more.")
+        scale = import_devdata("scale", command="generate_scale_data")
         started = time.monotonic()
         try:
             counts = scale.generate(factor, stream=self.stderr._out)

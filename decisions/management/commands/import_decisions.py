@@ -4,7 +4,8 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError
 
-from decisions.importer import ImportProblems, decisions_import, validate_import
+from decisions.importer import ImportProblems, validate_import
+from decisions.services import decisions_import
 
 NOTHING = "Nothing was imported."
 
@@ -57,7 +58,7 @@ class Command(BaseCommand):
                 self.stderr.write(f"  {problem}")
             raise CommandError(str(exc)) from exc
         try:
-            imported = decisions_import(records=records)
+            imported = decisions_import(records=records, actor=None)
         except (ValidationError, DatabaseError) as exc:
             # validate_import should have found it; the transaction has been rolled back.
             messages = exc.messages if isinstance(exc, ValidationError) else [str(exc)]

@@ -2,7 +2,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand
 
-from toolkit.reports import annual_review_pdf
+from toolkit.annual_review_report import annual_review_pdf
 
 from ._period import period_for_year
 

@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
-from toolkit.reminders import send_reminders
+from toolkit.services import reminders_send
 
 
 class Command(BaseCommand):
@@ -11,5 +11,5 @@ class Command(BaseCommand):
     )
 
     def handle(self, *args, **options):
-        sent, skipped = send_reminders(timezone.localdate())
+        sent, skipped = reminders_send(today=timezone.localdate())
         self.stdout.write(f"Sent {sent} digest(s); {skipped} user(s) already had today's.")

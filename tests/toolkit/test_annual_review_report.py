@@ -20,9 +20,13 @@ from django.urls import reverse
 
 from prevent_compliance.models import SecurityMarking, get_organisation
 from tests.decisions.helpers import advance, complete_sections, make_draft
-from toolkit import services
+from toolkit import annual_review_report, services
+from toolkit.annual_review_report import (
+    annual_review_context,
+    annual_review_html,
+    annual_review_pdf,
+)
 from toolkit.models import Action, Rating, Section, SectionAssessment
-from toolkit.reports import annual_review_context, annual_review_html, annual_review_pdf
 
 
 def _pages(data: bytes) -> list[str]:
@@ -133,14 +137,30 @@ def test_report_lists_the_decisions_taken_in_the_period(personas, period, toolki
 
     context = annual_review_context(period)
 
-    assert context["decisions"] == [taken]
+    assert [d.reference for d in context["decisions"]] == [taken.reference]
+    assert context["decisions"][0].status == "Signed"
     by_number = {r.section.number: r for r in context["sections"]}
-    assert by_number[2].decisions == [taken]
+    assert [d.reference for d in by_number[2].decisions] == [taken.reference]
     assert by_number[1].decisions == []
     html = annual_review_html(period)
     assert f"{taken.reference}: Adopt the local risk assessment" in html
     assert "Still a draft" not in html
     assert "Taken last year" not in html
+
+
+def test_decisions_reach_the_report_only_through_the_registered_provider(
+    personas, period, toolkit, monkeypatch
+):
+    section = Section.objects.get(edition=toolkit, number=2)
+    draft = make_draft(personas, decision_date=period.start_date, toolkit_sections=[section])
+    complete_sections(draft, actor=personas["officer"])
+    advance(draft, personas, "signed")
+    assert len(annual_review_context(period)["decisions"]) == 1
+
+    monkeypatch.setattr(annual_review_report, "DECISION_PROVIDERS", [])
+    context = annual_review_context(period)
+    assert context["decisions"] == [] and context["sign_off"] is None
+    assert all(r.decisions == [] for r in context["sections"])
 
 
 def test_report_html_queries_do_not_grow_with_records(
@@ -210,10 +230,10 @@ def test_draft_pdf_has_every_section_and_evidence_title_and_draft_on_every_page(
 
 
 def test_signed_pdf_is_stored_and_served_unchanged_without_the_draft_mark(
-    client_for, officer, auditor, report, period, tmp_path
+    client_for, commissioner, auditor, report, period, tmp_path
 ):
     final = annual_review_pdf(period, final=True)
-    services.review_period_close(actor=officer, period=period, final_pdf=final)
+    services.review_period_close(actor=commissioner, period=period, final_pdf=final)
     period.refresh_from_db()
     url = reverse("toolkit:period_pdf", args=[period.year])
     client = client_for(auditor)

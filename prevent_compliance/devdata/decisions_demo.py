@@ -12,18 +12,19 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
+from decisions import services
+from decisions.importer import validate_import
+from decisions.models import DEFAULT_SECTIONS, Decision
 from prevent_compliance.uploads import validate_upload
 from toolkit.models import Section, ToolkitEdition
 
-from . import services
-from .importer import decisions_import, validate_import
-from .models import DEFAULT_SECTIONS, Decision
-from .reference_record import WPCC4_0028
+from .wpcc4_0028 import WPCC4_0028
 
-C = Decision.Confidentiality
+Confidentiality = Decision.Confidentiality
+Status = Decision.Status
 
 
-def _bodies(topic: str) -> list[services.SectionInput]:
+def section_bodies(topic: str) -> list[services.SectionInput]:
     """The nine default sections, each with a short made-up text about the topic."""
     texts = [
         f"This decision concerns {topic}. It follows the annual review of the OPCC's "
@@ -46,34 +47,62 @@ def _bodies(topic: str) -> list[services.SectionInput]:
 
 DEMO_DECISIONS = [
     # title, target state, confidentiality, exemptions, toolkit sections, withheld section
-    ("Prevent due diligence for OPCC grants", "published", C.NON_CONFIDENTIAL, [], [7], None),
+    (
+        "Prevent due diligence for OPCC grants",
+        Status.PUBLISHED,
+        Confidentiality.NON_CONFIDENTIAL,
+        [],
+        [7],
+        None,
+    ),
     (
         "Venue hire and external speakers policy for OPCC events",
-        "published",
-        C.PARTLY_CONFIDENTIAL,
+        Status.PUBLISHED,
+        Confidentiality.PARTLY_CONFIDENTIAL,
         ["s40"],
         [7, 8],
         5,
     ),
     (
         "Counter-Terrorism Local Profile briefing arrangements",
-        "withheld",
-        C.CONFIDENTIAL,
+        Status.WITHHELD,
+        Confidentiality.CONFIDENTIAL,
         ["s24", "s31"],
         [2],
         None,
     ),
     (
         "Prevent training for OPCC staff 2025/26",
-        "awaiting_signature",
-        C.NON_CONFIDENTIAL,
+        Status.AWAITING_SIGNATURE,
+        Confidentiality.NON_CONFIDENTIAL,
         [],
         [6],
         None,
     ),
-    ("Community engagement fund for Prevent", "consultation", C.NON_CONFIDENTIAL, [], [8], None),
-    ("Channel panel attendance assurance", "draft", C.NON_CONFIDENTIAL, [], [5], None),
-    ("Prevent communications campaign 2025", "withdrawn", C.NON_CONFIDENTIAL, [], [8], None),
+    (
+        "Community engagement fund for Prevent",
+        Status.CONSULTATION,
+        Confidentiality.NON_CONFIDENTIAL,
+        [],
+        [8],
+        None,
+    ),
+    (
+        "Channel panel attendance assurance",
+        Status.DRAFT,
+        Confidentiality.NON_CONFIDENTIAL,
+        [],
+        [5],
+        None,
+    ),
+    (
+        "Prevent communications campaign 2025",
+        Status.WITHDRAWN,
+        Confidentiality.NON_CONFIDENTIAL,
+        [],
+        [8],
+        None,
+    ),
 ]
 
 
@@ -86,34 +115,29 @@ def _load_reference_record(users) -> None:
     if Decision.objects.filter(reference=WPCC4_0028["reference"]).exists():
         return
     records = validate_import([WPCC4_0028])
-    decisions_import(records=records, signed_by_user=users["commissioner"])
+    services.decisions_import(records=records, signed_by_user=users["commissioner"])
 
 
-def _advance(decision: Decision, target: str, users) -> None:
-    officer, ce = users["officer"], users["chief.executive"]
-    if target == "withdrawn":
-        services.decision_withdraw(
-            actor=officer, decision=decision, reason="Replaced by the national campaign."
-        )
-        return
-    if target == "draft":
-        return
-    services.decision_submit(actor=officer, decision=decision)
+def _consult(decision: Decision, users) -> None:
+    services.decision_submit(actor=users["officer"], decision=decision)
     services.decision_comment_treasurer(
         actor=users["treasurer"],
         decision=decision,
         comments="There are no direct financial implications beyond the existing budget.",
     )
-    if target == "consultation":
-        return
+
+
+def _approve(decision: Decision, users) -> None:
+    ce = users["chief.executive"]
     services.decision_comment_chief_executive(
         actor=ce,
         decision=decision,
         comments="The proposal supports good governance of the OPCC's Prevent duty.",
     )
     services.decision_approve(actor=ce, decision=decision)
-    if target == "awaiting_signature":
-        return
+
+
+def _sign_and_release(decision: Decision, target: str, users) -> None:
     try:
         services.decision_sign(
             actor=users["commissioner"],
@@ -123,10 +147,26 @@ def _advance(decision: Decision, target: str, users) -> None:
         )
     except ValidationError:
         return  # The demo Commissioner's password was changed: leave it awaiting signature.
-    if target == "withheld":
-        services.decision_withhold(actor=officer, decision=decision)
-    else:
-        services.decision_publish(actor=officer, decision=decision)
+    release = services.decision_withhold if target == Status.WITHHELD else services.decision_publish
+    release(actor=users["officer"], decision=decision)
+
+
+def _advance(decision: Decision, target: str, users) -> None:
+    """Take a new draft through the workflow steps up to ``target``."""
+    if target == Status.WITHDRAWN:
+        services.decision_withdraw(
+            actor=users["officer"], decision=decision, reason="Replaced by the national campaign."
+        )
+        return
+    if target == Status.DRAFT:
+        return
+    _consult(decision, users)
+    if target == Status.CONSULTATION:
+        return
+    _approve(decision, users)
+    if target == Status.AWAITING_SIGNATURE:
+        return
+    _sign_and_release(decision, target, users)
 
 
 def _demo_appendix(officer, decision: Decision) -> None:
@@ -144,6 +184,40 @@ def _demo_appendix(officer, decision: Decision) -> None:
     )
 
 
+def _sections(topic: str, withheld: int | None) -> list[services.SectionInput]:
+    sections = section_bodies(topic)
+    if withheld:
+        sections[withheld - 1] = services.SectionInput(
+            heading=sections[withheld - 1].heading,
+            body="Named venues, hirers and contractors and what each costs.",
+            withheld=True,
+        )
+    return sections
+
+
+def _create(officer, row: tuple, decision_date, by_number) -> Decision:
+    title, _target, confidentiality, exemptions, numbers, withheld = row
+    decision = services.decision_create(
+        actor=officer,
+        title=title,
+        lead_officer=officer.get_full_name() or officer.get_username(),
+        decision_date=decision_date,
+        summary=f"The Commissioner approves {_topic(title)}, as set out in the supporting "
+        "information.",
+        confidentiality=confidentiality,
+        foi_exemptions=exemptions,
+        withheld_parts="Section 5 names the venues and contractors concerned." if withheld else "",
+        toolkit_sections=[by_number[n] for n in numbers if n in by_number],
+    )
+    sections = _sections(_topic(title), withheld)
+    services.decision_sections_update(actor=officer, decision=decision, sections=sections)
+    return decision
+
+
+def _topic(title: str) -> str:
+    return f"the proposal “{title}”"
+
+
 def load(users) -> None:
     """Add WPCC4-0028 and a record in each other state, unless they are already there."""
     _load_reference_record(users)
@@ -151,33 +225,12 @@ def load(users) -> None:
     by_number = _sections_by_number()
     today = timezone.localdate()
     count = len(DEMO_DECISIONS)
-    for age, (title, target, confidentiality, exemptions, numbers, withheld) in enumerate(
-        DEMO_DECISIONS
-    ):
+    for age, row in enumerate(DEMO_DECISIONS):
+        title, target = row[0], row[1]
         if Decision.objects.filter(title=title).exists():
             continue
-        topic = f"the proposal “{title}”"
-        decision = services.decision_create(
-            actor=officer,
-            title=title,
-            lead_officer=officer.get_full_name() or officer.get_username(),
-            decision_date=today - timedelta(days=20 * (count - age)),
-            summary=f"The Commissioner approves {topic}, as set out in the supporting information.",
-            confidentiality=confidentiality,
-            foi_exemptions=exemptions,
-            withheld_parts="Section 5 names the venues and contractors concerned."
-            if withheld
-            else "",
-            toolkit_sections=[by_number[n] for n in numbers if n in by_number],
-        )
-        sections = _bodies(topic)
-        if withheld:
-            sections[withheld - 1] = services.SectionInput(
-                heading=sections[withheld - 1].heading,
-                body="Named venues, hirers and contractors and what each costs.",
-                withheld=True,
-            )
-        services.decision_sections_update(actor=officer, decision=decision, sections=sections)
-        if target == "draft":
+        decision_date = today - timedelta(days=20 * (count - age))
+        decision = _create(officer, row, decision_date, by_number)
+        if target == Status.DRAFT:
             _demo_appendix(officer, decision)
         _advance(decision, target, users)

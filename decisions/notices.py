@@ -15,6 +15,7 @@ from django.urls import reverse
 
 from prevent_compliance.models import SecurityMarking, get_organisation
 from prevent_compliance.pdf import render_pdf
+from prevent_compliance.web import csv_safe
 
 from .models import DECLARATION, Decision
 
@@ -228,16 +229,11 @@ def feed_row(decision: Decision, *, base_url: str) -> dict:
     }
 
 
-def _csv_safe(value) -> str:
-    """Stop a spreadsheet from running a cell as a formula (CSV injection)."""
-    text = ", ".join(value) if isinstance(value, list) else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 def feed_csv(rows) -> str:
+    """The open-data log as CSV text, its cells made safe for spreadsheets."""
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=FEED_FIELDS, lineterminator="\r\n")
     writer.writeheader()
     for row in rows:
-        writer.writerow({key: _csv_safe(row[key]) for key in FEED_FIELDS})
+        writer.writerow({key: csv_safe(row[key]) for key in FEED_FIELDS})
     return out.getvalue()
