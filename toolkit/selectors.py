@@ -1,19 +1,25 @@
 """Reads shared by toolkit pages, with their joins done up front."""
 
+from datetime import date
 from typing import Any
 
 from django.db.models import (
+    CharField,
     Count,
     F,
+    Func,
     IntegerField,
     OuterRef,
     Prefetch,
     QuerySet,
     Subquery,
+    Value,
     Window,
 )
 from django.db.models.functions import Coalesce
 from django.http import Http404
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString, mark_safe
 
 from .models import (
     Action,
@@ -43,6 +49,15 @@ def section_overview(
     period: ReviewPeriod | None,
 ) -> list[tuple[Section, SectionAssessment | None]]:
     """Each section with its assessment in the period and counts of its records."""
+    sections = _sections_with_counts(period)
+    assessments = {}
+    if period:
+        assessments = {a.section_id: a for a in SectionAssessment.objects.filter(period=period)}
+    return [(section, assessments.get(section.pk)) for section in sections]
+
+
+def _sections_with_counts(period: ReviewPeriod | None) -> QuerySet[Section]:
+    """The edition's sections, each with its evidence and open actions in the period."""
     # Correlated subqueries, one per count: counting over two joins at once multiplies the
     # rows (evidence x actions) and grows with the square of the data.
     evidence = Evidence.sections.through.objects.filter(section_id=OuterRef("pk"))
@@ -54,14 +69,65 @@ def section_overview(
         status__in=[Action.Status.OPEN, Action.Status.IN_PROGRESS],
         periods=period,
     )
-    sections = current_edition_sections(period).annotate(
+    return current_edition_sections(period).annotate(
         evidence_count=_count(evidence, "evidence_id"),
         live_action_count=_count(live_actions, "pk"),
     )
-    assessments = {}
-    if period:
-        assessments = {a.section_id: a for a in SectionAssessment.objects.filter(period=period)}
-    return [(section, assessments.get(section.pk)) for section in sections]
+
+
+def dashboard_counts(period: ReviewPeriod | None, today: date) -> QuerySet[Section]:
+    """The sections with their counts, each row also carrying the dashboard's totals.
+
+    One query: the totals (overdue actions, evidence due for review) and the title of the
+    latest guidance the period has not re-confirmed against are scalar subqueries, the same
+    in every row. toolkit/summary.py keeps the result in the shared cache.
+    """
+    overdue, review_due = _totals(today)
+    return _sections_with_counts(period).annotate(
+        overdue_total=overdue,
+        review_due_total=review_due,
+        pending_guidance=_pending_guidance(period),
+    )
+
+
+def _pending_guidance(period: ReviewPeriod | None) -> Subquery | Value:
+    if period is None:
+        return Value(None, output_field=CharField())
+    titles = period.pending_guidance().order_by("-recorded_at", "-pk").values("title")[:1]
+    return Subquery(titles, output_field=CharField())
+
+
+def dashboard_overdue(today: date, limit: int) -> list[int]:
+    """The pks of the first overdue actions, in the order the dashboard lists them.
+
+    Finding them sorts every overdue action, so toolkit/summary.py keeps the answer with
+    the counts; the dashboard then reads those few rows by primary key.
+    """
+    first = Action.objects.overdue(today).order_by("due_date", "title", "pk")[:limit]
+    return list(first.values_list("pk", flat=True))
+
+
+def dashboard_totals(period: ReviewPeriod | None, today: date) -> tuple[int, int, str | None]:
+    """The dashboard totals when there is no section to carry them (toolkit not loaded)."""
+    guidance = period.pending_guidance().values_list("title", flat=True).first() if period else None
+    return (
+        Action.objects.overdue(today).count(),
+        Evidence.objects.review_due(today).count(),
+        guidance,
+    )
+
+
+def _totals(today: date) -> tuple[Subquery, Subquery]:
+    return (
+        _scalar_count(Action.objects.overdue(today)),
+        _scalar_count(Evidence.objects.review_due(today)),
+    )
+
+
+def _scalar_count(queryset: QuerySet[Any]) -> Subquery:
+    """SELECT COUNT(*) of a queryset as a scalar subquery (Func, so no GROUP BY is added)."""
+    counted = queryset.order_by().values(_n=Func(F("pk"), function="COUNT"))
+    return Subquery(counted, output_field=IntegerField())
 
 
 def _count(queryset: QuerySet[Any], column: str) -> Coalesce:
@@ -129,3 +195,96 @@ def first_and_count(queryset: QuerySet[Any], limit: int) -> tuple[list[Any], int
     """Up to ``limit`` rows and the total, in one query (the total is a window count)."""
     rows = list(queryset.annotate(_total=Window(Count("pk")))[:limit])
     return rows, (rows[0]._total if rows else 0)
+
+
+# --- The dashboard: plain rows for the template, counted once (toolkit/summary.py) ----------
+
+
+def _rating_cell(assessment: SectionAssessment | None) -> dict[str, str]:
+    if assessment is None:
+        return {"label": "", "tag_class": "", "meaning": ""}
+    return {
+        "label": assessment.get_rating_display(),
+        "tag_class": assessment.rating_tag_class,
+        "meaning": assessment.rating_meaning,
+    }
+
+
+def _history_cells(cells: list[SectionAssessment | None]) -> SafeString:
+    """One row of the rating-history grid as a fragment, so the template loops only once."""
+    return format_html_join(
+        "",
+        '<td class="govuk-table__cell">{}</td>',
+        (
+            (
+                format_html(
+                    '<strong class="govuk-tag {}">{}</strong>',
+                    a.rating_tag_class,
+                    a.get_rating_display(),
+                )
+                if a
+                else mark_safe('<span class="app-meta">No record</span>'),
+            )
+            for a in cells
+        ),
+    )
+
+
+def dashboard(
+    period: ReviewPeriod | None, today: date, *, counts: Any, limit: int
+) -> dict[str, Any]:
+    """Everything the dashboard shows, as plain data; ``counts`` from toolkit/summary.py.
+
+    The totals, the first overdue actions and the pending guidance come with ``counts``;
+    the rest is read by primary key or with LIMIT through an index. Seven queries, whatever
+    the size of the data.
+    """
+    sections = list(current_edition_sections(period))
+    assessments = {}
+    if period:
+        assessments = {a.section_id: a for a in SectionAssessment.objects.filter(period=period)}
+    ratings = [
+        {
+            "number": s.number,
+            "title": s.title,
+            "url": s.get_absolute_url(),
+            **_rating_cell(assessments.get(s.pk)),
+            "evidence": counts.evidence.get(s.pk, 0),
+            "live_actions": counts.live_actions.get(s.pk, 0),
+        }
+        for s in sections
+    ]
+    periods, history = rating_history(sections, 5)
+    by_pk = Action.objects.select_related("owner", "section").in_bulk(counts.overdue_first[:limit])
+    overdue = [by_pk[pk] for pk in counts.overdue_first[:limit] if pk in by_pk]
+    due = Evidence.objects.review_due(today).order_by("review_by", "title")[:limit]
+    return {
+        "ratings": ratings,
+        "history_periods": [p.label for p in periods],
+        "history_rows": [
+            {"number": s.number, "title": s.title, "cells": _history_cells(cells)}
+            for s, cells in history
+        ],
+        "overdue_actions": [
+            {
+                "url": a.get_absolute_url(),
+                "title": a.title,
+                "section_number": a.section.number,
+                "owner": a.owner.get_full_name() or a.owner.username,
+                "due_date": a.due_date,
+            }
+            for a in overdue
+        ],
+        "overdue_count": counts.overdue,
+        "review_due": [
+            {
+                "url": e.get_absolute_url(),
+                "title": e.title,
+                "review_by": e.review_by,
+                "overdue": e.review_by < today,
+            }
+            for e in due
+        ],
+        "review_due_count": counts.review_due,
+        "pending_guidance": counts.pending_guidance,
+    }

@@ -37,6 +37,7 @@ from .models import (
     SectionAssessment,
     ToolkitEdition,
 )
+from .summary import dashboard_changed
 from .tasks import build_audit_pack
 
 if TYPE_CHECKING:
@@ -142,6 +143,7 @@ def toolkit_edition_load(*, data: dict[str, Any]) -> EditionLoadResult:
             code=str(meta["code"]), defaults=edition_values
         )
         result = EditionLoadResult(edition=edition, created=int(created))
+        dashboard_changed()
         _update_if_changed(edition, result, **edition_values)
         for section_data in data["sections"]:
             section, created = Section.objects.get_or_create(
@@ -197,6 +199,7 @@ def review_period_create(
         for section in edition.sections.all():
             assessment = SectionAssessment(period=period, section=section)
             _save(assessment, actor=actor, reason="Review period opened")
+        dashboard_changed()
     return period
 
 
@@ -225,6 +228,7 @@ def assessment_update(
         assessment.to_reconfirm = False
         assessment.version = next_version
         _save(assessment, actor=actor, reason=reason)
+        dashboard_changed()
     return assessment
 
 
@@ -306,6 +310,7 @@ def evidence_create(
             current = ReviewPeriod.objects.current()
             periods = [current] if current and not current.is_locked else []
         evidence.periods.set(periods)
+        dashboard_changed()
     return evidence
 
 
@@ -342,6 +347,7 @@ def evidence_update(
             evidence.sections.set(sections)
         if criteria is not None:
             evidence.criteria.set(criteria)
+        dashboard_changed()
     return evidence
 
 
@@ -369,6 +375,7 @@ def action_create(*, actor: User, **fields: Any) -> Action:
     with transaction.atomic():
         _save(action, actor=actor, reason="Action raised")
         action.periods.add(action.period)
+        dashboard_changed()
     return action
 
 
@@ -386,6 +393,7 @@ def action_update(
     with transaction.atomic():
         action.version = _claim_version(Action, action.pk, expected_version)
         _save(action, actor=actor, reason=f"Action {action.get_status_display().lower()}")
+        dashboard_changed()
     return action
 
 
@@ -432,6 +440,7 @@ def review_period_start(
         )
         if previous is not None:
             _carry_forward(actor=actor, previous=previous, period=period)
+        dashboard_changed()
     return period
 
 
@@ -472,6 +481,7 @@ def guidance_record(
     )
     with transaction.atomic():
         _save(update, actor=actor, reason="Guidance recorded")
+        dashboard_changed()
     return update
 
 
@@ -484,6 +494,7 @@ def review_period_reconfirm(*, actor: User, period: ReviewPeriod) -> ReviewPerio
             raise ValidationError("This review period is signed off and cannot change.")
         period.reconfirmed_at = timezone.now()
         _save(period, actor=actor, reason="Re-confirmed against new guidance")
+        dashboard_changed()
     return period
 
 
@@ -497,6 +508,7 @@ def review_period_mark_in_review(*, actor: User, period: ReviewPeriod) -> Review
             raise ValidationError("Only an open review period can be submitted for sign-off.")
         period.status = ReviewPeriod.Status.IN_REVIEW
         _save(period, actor=actor, reason="Annual review submitted for sign-off")
+        dashboard_changed()
     return period
 
 
@@ -525,6 +537,7 @@ def review_period_reopen(*, actor: User, period: ReviewPeriod, reason: str) -> R
         if period.status == ReviewPeriod.Status.IN_REVIEW:
             period.status = ReviewPeriod.Status.OPEN
             _save(period, actor=actor, reason=reason)
+            dashboard_changed()
     return period
 
 
@@ -549,6 +562,7 @@ def review_period_close(*, actor: User, period: ReviewPeriod, final_pdf: bytes) 
         except Exception:
             period.final_pdf.storage.delete(period.final_pdf.name)
             raise
+        dashboard_changed()
     return period
 
 

@@ -13,6 +13,7 @@ from django.db import transaction
 from decisions.models import Appendix, Decision, SupportingSection
 from prevent_compliance.roles import Role
 from toolkit.models import Action, Evidence, ReviewPeriod, ToolkitEdition
+from toolkit.summary import dashboard_changed
 
 from .actions import add_actions
 from .common import PER_UNIT, USER_PREFIX, YEARS, Progress, Unit
@@ -33,6 +34,8 @@ def units_present() -> int:
 
 def _add_unit(unit: Unit, password_hash: str, progress: Progress) -> None:
     with transaction.atomic():
+        # Bulk writes bypass the services, so the unit says itself that the counts changed.
+        dashboard_changed()
         make_users(unit, password_hash)
         if unit.number == 1:
             periods = ensure_periods(

@@ -1,0 +1,110 @@
+"""The dashboard's counts, kept in the shared cache so the dashboard does not count on each read.
+
+Counting every evidence item and action of the period on every request grows with the data,
+which never shrinks. The counts (per section: evidence and open actions in the period; in all:
+overdue actions and evidence due for review), which overdue actions come first and the
+guidance the period has not been re-confirmed against are computed once and kept in the configured
+cache (settings.CACHES), which every app process shares, under a key that names the current
+*generation*, the review period and the date (overdue and review-due depend on the day).
+
+Every service that changes what is counted calls ``dashboard_changed()`` inside its
+transaction: it starts a new generation at once and again when the transaction commits, so
+
+* no process can keep serving counts computed before a committed change: the generation it
+  reads after the commit is new, and the counts under it are computed after the commit;
+* counts another process computed between the first bump and the commit (from the data before
+  the change) sit under a generation the commit replaces, so nobody reads them after it.
+
+A read inside a transaction (``connection.in_atomic_block``) neither reads nor stores the cache:
+it may see changes of its own that are not committed yet (or, on SQLite, a snapshot taken
+before someone else's commit), so it counts from the database, as the rows it sees.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import date
+from typing import TYPE_CHECKING
+
+from django.core.cache import cache
+from django.db import connection, transaction
+
+from . import selectors
+
+if TYPE_CHECKING:
+    from .models import ReviewPeriod
+
+GENERATION_KEY = "toolkit:dashboard:generation"
+# Counts keyed by date are useless the next day; a day bounds what a key can hold on to.
+TIMEOUT = 24 * 60 * 60
+# How many overdue actions the summary lists (the dashboard shows up to this many).
+FIRST_OVERDUE = 10
+
+
+@dataclass(frozen=True)
+class DashboardCounts:
+    """Plain numbers, safe to pickle into any cache backend."""
+
+    evidence: dict[int, int]  # section pk -> evidence counting towards the period
+    live_actions: dict[int, int]  # section pk -> open or in-progress actions in the period
+    overdue: int  # open or in-progress actions whose due date has passed
+    review_due: int  # evidence past or within 30 days of its review-by date
+    overdue_first: list[int]  # pks of the first overdue actions, in the dashboard's order
+    pending_guidance: str | None  # the latest guidance the period is not re-confirmed against
+
+
+def forget_dashboard() -> None:
+    """Start a new generation: every process computes the counts afresh on its next read."""
+    cache.set(GENERATION_KEY, secrets.token_hex(8), None)
+
+
+def dashboard_changed() -> None:
+    """Call inside the transaction of any change to what the dashboard counts.
+
+    Forgets now (so the rest of this transaction, and any process reading meanwhile, does
+    not reuse counts from before) and again on commit (so counts computed from the data
+    before the commit are never read after it).
+    """
+    forget_dashboard()
+    transaction.on_commit(forget_dashboard)
+
+
+def _generation() -> str:
+    generation = cache.get(GENERATION_KEY)
+    if generation is None:
+        cache.add(GENERATION_KEY, secrets.token_hex(8), None)
+        generation = cache.get(GENERATION_KEY) or "none"
+    return generation
+
+
+def _key(generation: str, period: ReviewPeriod | None, today: date) -> str:
+    return f"toolkit:dashboard:{generation}:{period.pk if period else 0}:{today.isoformat()}"
+
+
+def compute(period: ReviewPeriod | None, today: date) -> DashboardCounts:
+    """The counts from the database, in two queries."""
+    evidence, live_actions, totals = {}, {}, None
+    for section in selectors.dashboard_counts(period, today):
+        evidence[section.pk] = section.evidence_count
+        live_actions[section.pk] = section.live_action_count
+        totals = (section.overdue_total, section.review_due_total, section.pending_guidance)
+    if totals is None:  # no sections loaded: nothing to count per section, totals apart
+        totals = selectors.dashboard_totals(period, today)
+    overdue, review_due, guidance = totals
+    first = selectors.dashboard_overdue(today, FIRST_OVERDUE)
+    return DashboardCounts(evidence, live_actions, overdue, review_due, first, guidance)
+
+
+def dashboard_counts(period: ReviewPeriod | None, today: date) -> DashboardCounts:
+    """The counts for the dashboard: from the shared cache, or computed and stored there."""
+    if connection.in_atomic_block:
+        return compute(period, today)
+    # The generation is read before the counts are computed, so counts stored under it were
+    # computed after any commit that ended an earlier generation (see the module docstring).
+    key = _key(_generation(), period, today)
+    counts = cache.get(key)
+    if counts is None:
+        counts = compute(period, today)
+        cache.set(key, counts, TIMEOUT)
+    return counts
