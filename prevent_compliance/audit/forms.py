@@ -9,11 +9,12 @@ from .selectors import LogFilters, log_sources
 
 
 class AuditFilterForm(forms.Form):
-    user = forms.ModelChoiceField(
+    # A username, not a list of every user: the list grows with the years, the page must not.
+    user = forms.CharField(
         label="Changed by",
-        queryset=get_user_model().objects.order_by("username"),
+        help_text="Their username, for example jsmith. Leave empty for anyone.",
         required=False,
-        empty_label="Anyone",
+        max_length=150,
     )
     record_type = forms.ChoiceField(label="Record type", required=False)
     date_from = GovUKDateField(label="From date", required=False)
@@ -21,14 +22,20 @@ class AuditFilterForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["user"].label_from_instance = lambda u: (
-            f"{u.get_full_name()} ({u.username})" if u.get_full_name() else u.username
-        )
         self.fields["record_type"].choices = [("", "All records")] + [
             (source.key, source.label) for source in log_sources()
         ]
         self.helper = gds_helper(submit_label="Apply filters")
         self.helper.form_tag = False
+
+    def clean_user(self):
+        username = self.cleaned_data.get("user", "").strip()
+        if not username:
+            return None
+        user = get_user_model().objects.filter(username=username).first()
+        if user is None:
+            raise forms.ValidationError("There is no user with that username")
+        return user
 
     def clean(self):
         cleaned = super().clean()

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from django.apps import apps
 from django.core.paginator import Page, Paginator
 from django.db import connection, models
-from django.db.models import CharField, F, QuerySet, Value
-from django.db.models.functions import Cast
+from django.db.models import CharField, DateTimeField, F, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Cast, Coalesce
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import capfirst
@@ -101,19 +101,20 @@ def _aware(day: date) -> datetime:
 
 LOG_COLUMNS = (
     "log_at",
+    "log_type",
+    "log_id",
     "log_kind",
     "log_reason",
     "log_user",
     "log_first_name",
     "log_last_name",
-    "log_type",
     "log_identifier",
     "log_title",
 )
 
 
-def _source_rows(source: LogSource, filters: LogFilters) -> QuerySet[Any, dict[str, Any]]:
-    text: CharField = CharField()
+def _filtered(source: LogSource, filters: LogFilters) -> QuerySet:
+    """One table's history rows that match the filters, with no columns chosen yet."""
     queryset = source.history_model._default_manager.order_by()
     if filters.user_id:
         queryset = queryset.filter(history_user_id=filters.user_id)
@@ -121,25 +122,131 @@ def _source_rows(source: LogSource, filters: LogFilters) -> QuerySet[Any, dict[s
         queryset = queryset.filter(history_date__gte=_aware(filters.date_from))
     if filters.date_to:
         queryset = queryset.filter(history_date__lt=_aware(filters.date_to + timedelta(days=1)))
+    return queryset
+
+
+def _columns(source: LogSource, queryset: QuerySet) -> QuerySet[Any, dict[str, Any]]:
+    """The log's columns of one table's rows, named alike so that the tables can be joined."""
+    text: CharField = CharField()
     identifier = source.identifier if source.identifier is not None else Value("")
     return queryset.annotate(
         log_at=F("history_date"),
+        log_type=Value(source.key, output_field=text),
+        log_id=F("history_id"),
         log_kind=F("history_type"),
         log_reason=F("history_change_reason"),
         log_user=F("history_user__username"),
         log_first_name=F("history_user__first_name"),
         log_last_name=F("history_user__last_name"),
-        log_type=Value(source.key, output_field=text),
         log_identifier=Cast(identifier, output_field=text),
         log_title=Cast(source.title, output_field=text),
     ).values(*LOG_COLUMNS)
 
 
-class AuditLog:
-    """The history rows of every table as one list, newest first, sliced in the database.
+# The order of the log: newest first, and among rows of the same instant by table, then row.
+NEWEST_FIRST = ("-log_at", "-log_type", "-log_id")
+OLDEST_FIRST = ("log_at", "log_type", "log_id")
 
-    One UNION ALL of ``values()`` queries ordered by date with LIMIT/OFFSET; where the
-    database allows (PostgreSQL), each table contributes only its newest rows up to the page.
+# Page numbers reach this far (the offset costs each table this many pages of its index);
+# deeper than that the log is read by cursor, through the Older and Newer links.
+MAX_PAGE_NUMBER = 20
+_CURSOR_LENGTH = 120
+_MAX_ID = 2**63 - 1
+_EARLIEST = datetime(1, 1, 1, tzinfo=UTC)
+_LATEST = datetime(9999, 12, 31, tzinfo=UTC)
+
+
+class BadCursor(ValueError):
+    """A ``before``/``after`` value that no link of the log could have produced."""
+
+
+@dataclass(frozen=True)
+class LogCursor:
+    """A position in the log: the date, table and history row of one row, as in a link."""
+
+    at: datetime
+    key: str
+    history_id: int
+
+    def __str__(self) -> str:
+        return f"{self.at.astimezone(UTC).isoformat()},{self.key},{self.history_id}"
+
+    @classmethod
+    def parse(cls, text: str, keys: Iterable[str]) -> LogCursor:
+        """The cursor written by ``str()``, or BadCursor saying what is wrong with it."""
+        plain = len(text) <= _CURSOR_LENGTH and text.isascii() and text.isprintable()
+        parts = text.split(",") if plain else []
+        if len(parts) != 3:
+            raise BadCursor("The link to this part of the log is not complete")
+        at_text, key, id_text = parts
+        try:
+            at = datetime.fromisoformat(at_text)
+        except ValueError:
+            raise BadCursor(
+                "The link to this part of the log has a date that is not valid"
+            ) from None
+        if key not in set(keys):
+            raise BadCursor("The link to this part of the log names a record type that is unknown")
+        if not id_text.isascii() or not id_text.isdigit() or int(id_text) > _MAX_ID:
+            raise BadCursor("The link to this part of the log names a row that is not valid")
+        if timezone.is_naive(at):
+            at = at.replace(tzinfo=UTC)
+        return cls(at=at, key=key, history_id=int(id_text))
+
+
+def _older_than(cursor: LogCursor, key: str) -> Q:
+    """This table's rows after the cursor in NEWEST_FIRST order, as an index range."""
+    if key < cursor.key:
+        return Q(history_date__lte=cursor.at)
+    if key > cursor.key:
+        return Q(history_date__lt=cursor.at)
+    # One range on the date (the index), the rows of the same instant sorted out after it.
+    return Q(history_date__lte=cursor.at) & ~Q(
+        history_date=cursor.at, history_id__gte=cursor.history_id
+    )
+
+
+def _newer_than(cursor: LogCursor, key: str) -> Q:
+    """This table's rows before the cursor in NEWEST_FIRST order, as an index range."""
+    if key > cursor.key:
+        return Q(history_date__gte=cursor.at)
+    if key < cursor.key:
+        return Q(history_date__gt=cursor.at)
+    return Q(history_date__gte=cursor.at) & ~Q(
+        history_date=cursor.at, history_id__lte=cursor.history_id
+    )
+
+
+@dataclass
+class LogPage:
+    """One page of the log, with the cursors of the pages either side (no total is counted)."""
+
+    object_list: list[dict[str, Any]]
+    number: int | None = None
+    newer: LogCursor | None = None
+    older: LogCursor | None = None
+    error: str = ""
+
+    @property
+    def has_newer(self) -> bool:
+        return self.newer is not None
+
+    @property
+    def has_older(self) -> bool:
+        return self.older is not None
+
+    @property
+    def has_other_pages(self) -> bool:
+        return self.has_newer or self.has_older
+
+
+class AuditLog:
+    """The history rows of every table as one list, newest first, read in the database.
+
+    Each page is one UNION ALL in which every table gives only its own newest rows up to the
+    end of the page (read backwards along its ``history_date`` index), so a page costs the
+    same however long the log is. Deep pages are reached by cursor (the date, table and row
+    of the last row shown), never by a deep OFFSET, and nothing counts the whole log.
     """
 
     def __init__(self, filters: LogFilters):
@@ -148,31 +255,115 @@ class AuditLog:
         self.labels = {source.key: source.label for source in every}
         self.sources = [s for s in every if not filters.record_type or s.key == filters.record_type]
 
-    def count(self) -> int:
-        """All the rows in one query: COUNT(*) over the UNION ALL of every table's rows."""
-        union = self._union()
-        return 0 if union is None else union.order_by().count()
+    def _member(
+        self, source: LogSource, *, keep: int, newest_first: bool, cursor: LogCursor | None
+    ) -> QuerySet[Any, dict[str, Any]]:
+        """One table's rows for the page: at most ``keep`` of them, from the cursor on."""
+        queryset = _filtered(source, self.filters)
+        if cursor is not None:
+            side = _older_than if newest_first else _newer_than
+            queryset = queryset.filter(side(cursor, source.key))
+        order = ("-history_date", "-history_id") if newest_first else ("history_date", "history_id")
+        if connection.features.supports_slicing_ordering_in_compound or len(self.sources) == 1:
+            return _columns(source, queryset).order_by(*order)[:keep]
+        # SQLite takes no LIMIT inside a UNION: bound the table's dates instead, by the date
+        # of its keep-th row, which a subquery finds along the same index.
+        edge = Subquery(queryset.order_by(*order).values("history_date")[keep - 1 : keep])
+        if newest_first:
+            bound = Coalesce(edge, Value(_EARLIEST), output_field=DateTimeField())
+            return _columns(source, queryset.filter(history_date__gte=bound))
+        bound = Coalesce(edge, Value(_LATEST), output_field=DateTimeField())
+        return _columns(source, queryset.filter(history_date__lte=bound))
 
-    def _union(self, keep: int | None = None) -> QuerySet[Any, dict[str, Any]] | None:
-        """The rows as one queryset, newest first; None when no table is selected."""
-        queries = [_source_rows(s, self.filters) for s in self.sources]
-        if not queries:
-            return None
-        if len(queries) == 1:
-            return queries[0].order_by("-history_date")
-        if keep is not None and connection.features.supports_slicing_ordering_in_compound:
-            queries = [q.order_by("-history_date")[:keep] for q in queries]
-        first, *rest = queries
-        return first.union(*rest, all=True).order_by("-log_at")
+    def rows(
+        self,
+        *,
+        limit: int,
+        offset: int = 0,
+        cursor: LogCursor | None = None,
+        newest_first: bool = True,
+        link: bool = True,
+    ) -> list[dict[str, Any]]:
+        """Up to ``limit`` rows after ``offset`` rows from the cursor, in the direction asked."""
+        if not self.sources or limit <= 0:
+            return []
+        keep = offset + limit
+        members = [
+            self._member(s, keep=keep, newest_first=newest_first, cursor=cursor)
+            for s in self.sources
+        ]
+        if len(members) == 1:
+            union = members[0]
+        else:
+            first, *rest = members
+            union = first.union(*rest, all=True).order_by(
+                *(NEWEST_FIRST if newest_first else OLDEST_FIRST)
+            )[offset:keep]
+        rows = list(union)
+        if len(members) == 1:
+            rows = rows[offset:]
+        return [self._row(row, link=link) for row in rows]
 
-    def __getitem__(self, item: slice) -> list[dict[str, Any]]:
-        if item.stop is not None and item.stop <= (item.start or 0):
-            return []  # an empty page: [:0] would make an empty, sliced union
-        union = self._union(keep=item.stop)
-        return [] if union is None else [self._row(row) for row in union[item]]
+    def page(
+        self,
+        *,
+        size: int,
+        number: str | None = None,
+        before: str | None = None,
+        after: str | None = None,
+    ) -> LogPage:
+        """The page named by a cursor or a (shallow) page number; the newest page otherwise.
 
-    def __len__(self) -> int:
-        return self.count()
+        A bad cursor gives the newest page with an error saying so; a page number beyond
+        ``MAX_PAGE_NUMBER`` (or the end of the log) gives the oldest page.
+        """
+        if before or after:
+            try:
+                cursor = LogCursor.parse(before or after or "", self.labels)
+            except BadCursor as error:
+                page = self._offset_page(size, 1)
+                page.error = str(error)
+                return page
+            if before:
+                return self._before_page(size, cursor)
+            return self._after_page(size, cursor)
+        return self._offset_page(size, _page_number(number))
+
+    def _offset_page(self, size: int, number: int | None) -> LogPage:
+        if number is None:  # past MAX_PAGE_NUMBER, or "last"
+            return self._oldest_page(size)
+        rows = self.rows(limit=size + 1, offset=(number - 1) * size)
+        if not rows and number > 1:
+            return self._oldest_page(size)
+        return self._paged(rows, size, number=number, newer=number > 1)
+
+    def _before_page(self, size: int, cursor: LogCursor) -> LogPage:
+        return self._paged(self.rows(limit=size + 1, cursor=cursor), size, newer=True)
+
+    def _after_page(self, size: int, cursor: LogCursor) -> LogPage:
+        rows = self.rows(limit=size + 1, cursor=cursor, newest_first=False)
+        if len(rows) <= size:  # this reaches the newest change: show the newest page itself
+            return self._offset_page(size, 1)
+        rows = rows[:size][::-1]
+        return LogPage(object_list=rows, newer=rows[0]["cursor"], older=rows[-1]["cursor"])
+
+    def _oldest_page(self, size: int) -> LogPage:
+        rows = self.rows(limit=size + 1, newest_first=False)
+        newer = len(rows) > size
+        rows = rows[:size][::-1]
+        return LogPage(object_list=rows, newer=rows[0]["cursor"] if newer else None)
+
+    @staticmethod
+    def _paged(
+        rows: list[dict[str, Any]], size: int, *, newer: bool, number: int | None = None
+    ) -> LogPage:
+        shown = rows[:size]
+        return LogPage(
+            object_list=shown,
+            number=number,
+            newer=shown[0]["cursor"] if newer and shown else None,
+            older=shown[-1]["cursor"] if len(rows) > size else None,
+        )
 
     def _row(self, row: dict[str, Any], *, link: bool = True) -> dict[str, Any]:
         url, identifier = "", row["log_identifier"] or ""
@@ -193,12 +384,34 @@ class AuditLog:
             "identifier": identifier,
             "title": row["log_title"] or "",
             "link": url,
+            "cursor": LogCursor(at=row["log_at"], key=row["log_type"], history_id=row["log_id"]),
         }
 
     def iterate(self, chunk_size: int = 2000) -> Iterator[dict[str, Any]]:
-        # The query is built now, not on the first row, so that it fails before a response
-        # starts rather than halfway through a download.
-        union = self._union()
-        if union is None:
-            return iter(())
-        return (self._row(row, link=False) for row in union.iterator(chunk_size=chunk_size))
+        """Every row, newest first, read a chunk at a time by cursor (one query a chunk)."""
+        # The first chunk is read now, not on the first row, so that a query that fails
+        # does so before a response starts rather than halfway through a download.
+        first = self.rows(limit=chunk_size, link=False)
+        return self._chunks(first, chunk_size)
+
+    def _chunks(self, chunk: list[dict[str, Any]], chunk_size: int) -> Iterator[dict[str, Any]]:
+        while chunk:
+            yield from chunk
+            if len(chunk) < chunk_size:
+                return
+            chunk = self.rows(limit=chunk_size, cursor=chunk[-1]["cursor"], link=False)
+
+
+def _page_number(value: str | None) -> int | None:
+    """The page asked for: 1 for none or a bad one, None (the oldest page) for "last" or a
+    number past MAX_PAGE_NUMBER."""
+    if value == "last":
+        return None
+    if not value or not value.isascii() or not value.isdigit():
+        return 1
+    if len(value) > 6:
+        return None
+    number = int(value)
+    if number < 1:
+        return 1
+    return number if number <= MAX_PAGE_NUMBER else None

@@ -3,7 +3,6 @@
 import csv
 from collections.abc import Iterable, Iterator
 
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import render
 from django.utils import timezone
@@ -50,20 +49,36 @@ def history(request, key: str, identifier: str):
     )
 
 
-def _filter_form(request) -> AuditFilterForm:
+# Where in the log a page starts: not filters, so kept out of the form and the CSV link.
+POSITION_PARAMS = ("page", "before", "after")
+
+
+def _filters_only(request):
     params = request.GET.copy()
-    params.pop("page", None)
+    for name in POSITION_PARAMS:
+        params.pop(name, None)
+    return params
+
+
+def _filter_form(request) -> AuditFilterForm:
+    params = _filters_only(request)
     return AuditFilterForm(params if params else None)
 
 
 def _log_page(request, form: AuditFilterForm, *, status: int = 200):
-    page = Paginator(AuditLog(form.filters()), LOG_PAGE_SIZE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
+    """One page of the log: newest first, or from the cursor of an Older or Newer link."""
+    page = AuditLog(form.filters()).page(
+        size=LOG_PAGE_SIZE,
+        number=request.GET.get("page"),
+        before=request.GET.get("before"),
+        after=request.GET.get("after"),
+    )
+    if page.error:
+        status = 400
     return render(
         request,
         "audit/log.html",
-        {"form": form, "page": page, "query": query.urlencode()},
+        {"form": form, "page": page, "query": _filters_only(request).urlencode()},
         status=status,
     )
 
