@@ -237,6 +237,16 @@ class Decision(models.Model):
         ordering = ["-decision_date", "-created_at"]
         indexes = [
             models.Index(fields=["status", "decision_date"], name="decisions_status_date"),
+            # The staff list, newest first: read in index order, LIMIT a page, no sort.
+            models.Index(
+                fields=["-decision_date", "-created_at"], name="decisions_staff_list_order"
+            ),
+            # The public log on SQLite: there the partial index below is never chosen (a
+            # bound parameter cannot prove its condition), but with status leading, each
+            # public status is walked in date order and merged under the LIMIT.
+            models.Index(
+                fields=["status", "-decision_date", "-reference"], name="decisions_status_log_order"
+            ),
             # The public log lists only published and withheld records, newest first.
             models.Index(
                 F("decision_date").desc(),

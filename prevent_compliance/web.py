@@ -20,7 +20,6 @@ from typing import IO, Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Page, Paginator
 from django.db.models.fields.files import FieldFile
 from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
 from django.utils.http import content_disposition_header
@@ -45,11 +44,103 @@ __all__ = [
 
 # --- Lists --------------------------------------------------------------------------------
 
+PAGE_LIMIT = 400
+"""The deepest page a list serves: its rows are read past with OFFSET, so a deeper page
+would cost more with every year of records. Older records are found with the filters."""
 
-def page_of(request, items, per_page: int) -> Page:
-    """The page ``?page=`` asks for; a page number out of range or not a number gets the
-    nearest page (the first or the last), never an error."""
-    return Paginator(items, per_page).get_page(request.GET.get("page"))
+COUNT_LIMIT = 500
+"""Rows counted for "N found": a longer list says "more than 500", so the count costs the
+same whatever the size of the table."""
+
+
+class ListPage:
+    """One page of a list, read as ``per_page + 1`` rows (the extra row says whether there
+    is a next page) and a count that stops at COUNT_LIMIT: no query reads every row.
+
+    Shaped like Django's ``Page`` where templates use it (``number``, ``object_list``,
+    ``has_next``/``has_previous``/``has_other_pages``, ``next_page_number``/
+    ``previous_page_number``, ``paginator.count``/``paginator.num_pages``), except that
+    ``count`` and ``num_pages`` are None when the list is longer than COUNT_LIMIT.
+    """
+
+    count_limit = COUNT_LIMIT
+
+    def __init__(self, object_list: list, number: int, per_page: int, *, has_next: bool, count):
+        self.object_list = object_list
+        self.number = number
+        self.per_page = per_page
+        self._has_next = has_next
+        self.count = count
+        self.num_pages = max(1, -(-count // per_page)) if count is not None else None
+
+    @property
+    def paginator(self) -> ListPage:
+        return self
+
+    def __iter__(self):
+        return iter(self.object_list)
+
+    def __len__(self) -> int:
+        return len(self.object_list)
+
+    def has_next(self) -> bool:
+        return self._has_next
+
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    def has_other_pages(self) -> bool:
+        return self.has_next() or self.has_previous()
+
+    def next_page_number(self) -> int:
+        return self.number + 1
+
+    def previous_page_number(self) -> int:
+        return self.number - 1
+
+    def start_index(self) -> int:
+        return (self.number - 1) * self.per_page + 1 if self.object_list else 0
+
+    def end_index(self) -> int:
+        return (self.number - 1) * self.per_page + len(self.object_list)
+
+
+def _counted(items, limit: int) -> int:
+    """The number of rows, reading at most ``limit`` of them."""
+    if isinstance(items, list | tuple):
+        return min(len(items), limit)
+    return items.order_by().values("pk")[:limit].count()
+
+
+def _page_number(request) -> int:
+    raw = request.GET.get("page", "")
+    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 8 and int(raw) else 1
+
+
+def page_of(request, items, per_page: int) -> ListPage:
+    """The page ``?page=`` asks for, without reading every row (see ListPage).
+
+    A page number that is not a number gets the first page; a page past the end gets the
+    last page. A page deeper than PAGE_LIMIT of a list that long is a 404 saying to use the
+    filters, rather than an OFFSET past a decade of rows.
+    """
+    number = _page_number(request)
+    if number > PAGE_LIMIT:
+        rows = _counted(items, PAGE_LIMIT * per_page + 1)
+        if rows > PAGE_LIMIT * per_page:
+            raise Http404(
+                f"Lists show at most {PAGE_LIMIT} pages. Use the filters to find older records."
+            )
+        number = max(1, -(-rows // per_page))
+    start = (number - 1) * per_page
+    rows = list(items[start : start + per_page + 1])
+    if not rows and number > 1:  # past the end: the last page (the count reads < PAGE_LIMIT pages)
+        number = max(1, -(-_counted(items, start) // per_page))
+        start = (number - 1) * per_page
+        rows = list(items[start : start + per_page + 1])
+    counted = _counted(items, COUNT_LIMIT + 1)
+    count = counted if counted <= COUNT_LIMIT else None
+    return ListPage(rows[:per_page], number, per_page, has_next=len(rows) > per_page, count=count)
 
 
 # --- Forms ----------------------------------------------------------------------------------

@@ -836,6 +836,29 @@ def test_audit_export_with_a_good_date_range_still_downloads(client, personas, p
     assert "Review period" in body
 
 
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"page": "100000"},
+        {"page": "9" * 30},
+        {"page": "-1"},
+        {"page": "\x00"},
+        {"before": "2025-01-01T00:00:00+00:00,review-period,99999999999999999999999"},
+        {"after": "9999-99-99T00:00:00,review-period,1"},
+        {"before": "2025-01-01,\x00,1"},
+        {"before": "x" * 10000},
+        {"before": "0001-01-01T00:00:00+00:00,review-period,1", "page": "5"},
+    ],
+)
+def test_audit_log_deep_pages_and_bad_cursors_never_crash(query, client, personas, period):
+    """Issue 16: the audit log is read by cursor; a bad one is a clear 400, never a 500."""
+    sign_in_verified(client, personas["auditor"])
+    response = client.get(reverse("audit:log"), query)
+    assert response.status_code in (200, 400)
+    if response.status_code == 400:
+        assert has_error_summary(response)
+
+
 # Every query-string parameter a page reads, with values no database or int() can take.
 HOSTILE_QUERY = "&".join(
     f"{name}={value}"
@@ -862,3 +885,39 @@ def test_hostile_query_strings_never_crash_a_page(route, client, personas, perio
         response = client.get(f"/{route}?{HOSTILE_QUERY}")
         # Readiness answers 503 by design here: no task worker runs in the tests.
         assert response.status_code < 500 or route == "healthz/ready", (route, user)
+
+
+# --- Deep pages and unknown sort keys (issue 16) ------------------------------------------
+
+DEEP_PAGE_ROUTES = ["actions/", "evidence/", "toolkit/1/", "decisions/", "public/decisions/"]
+
+
+@pytest.mark.parametrize("route", DEEP_PAGE_ROUTES)
+@pytest.mark.parametrize("page", ["100000", "401", "0", "-1", "abc", "9" * 30])
+def test_deep_or_bad_page_numbers_answer_a_page_never_an_error(
+    route, page, client, personas, period
+):
+    """A short list asked for page 100000 shows its last page (read without a full count)."""
+    sign_in_verified(client, personas["officer"])
+    response = client.get(f"/{route}?page={page}&sort=-password&order=__class__")
+    assert response.status_code == 200, (route, page)
+    shown = response.context["evidence_page" if route == "toolkit/1/" else "page"]
+    assert shown.number >= 1 and not shown.has_next()
+
+
+def test_a_page_deeper_than_the_limit_of_a_long_list_is_a_clear_404(rf):
+    from django.http import Http404
+
+    from prevent_compliance import web
+
+    rows = list(range(web.PAGE_LIMIT * 2 + 10))
+    assert web.page_of(rf.get("/", {"page": web.PAGE_LIMIT}), rows, 2).object_list == [
+        web.PAGE_LIMIT * 2 - 2,
+        web.PAGE_LIMIT * 2 - 1,
+    ]
+    with pytest.raises(Http404, match="at most"):
+        web.page_of(rf.get("/", {"page": "100000"}), rows, 2)
+    last = web.page_of(rf.get("/", {"page": "100000"}), rows[:7], 2)
+    assert (last.number, last.object_list, last.has_next(), last.count) == (4, [6], False, 7)
+    counted = web.page_of(rf.get("/"), rows, 2)
+    assert counted.count is None and counted.has_next()  # more than COUNT_LIMIT: not counted

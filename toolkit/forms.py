@@ -7,7 +7,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.forms.utils import flatatt
 from django.utils import timezone
-from django.utils.html import format_html, format_html_join
+from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
 
 from prevent_compliance.forms import GovUKDateField, gds_helper
@@ -266,26 +266,24 @@ def _overdue_filter(queryset, name, value):
 
 
 class FastSelect(forms.Select):
-    """The same <select> markup as Django's, built in Python: the template-rendered widget
-    renders one template per <option>, which dominates a page listing hundreds of users."""
+    """The same <select> markup as Django's, built in Python from the choices: the
+    template-rendered widget renders one template per <option>, and even Django's option
+    dictionaries and ``format_html`` per option grow to most of a page listing hundreds of
+    users. Flat choices only (no option groups); the values and labels are escaped."""
 
     def render(self, name, value, attrs=None, renderer=None):
-        widget = self.get_context(name, value, attrs)["widget"]
-        parts = []
-        for group_name, options, _index in widget["optgroups"]:
-            rendered = format_html_join(
-                "",
-                '<option value="{}"{}>{}</option>',
-                ((str(o["value"]), flatatt(o["attrs"]), o["label"]) for o in options),
-            )
-            if group_name:
-                rendered = format_html('<optgroup label="{}">{}</optgroup>', group_name, rendered)
-            parts.append(rendered)
+        chosen = set(self.format_value(value))
+        options = []
+        for option_value, label in self.choices:
+            text = str(option_value)
+            selected = " selected" if text in chosen else ""
+            chosen.discard(text)  # as Django's: only the first match is selected
+            options.append(f'<option value="{escape(text)}"{selected}>{escape(label)}</option>')
         return format_html(
             '<select name="{}"{}>{}</select>',
-            widget["name"],
-            flatatt(widget["attrs"]),
-            mark_safe("".join(parts)),  # noqa: S308 (each part built by format_html)
+            name,
+            flatatt(self.build_attrs(self.attrs, attrs)),
+            mark_safe("".join(options)),  # noqa: S308 (each value and label escaped above)
         )
 
 
@@ -310,7 +308,7 @@ class ActionFilter(django_filters.FilterSet):
     def __init__(self, *args, edition=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.filters["section"].queryset = Section.objects.filter(edition=edition)
-        self.filters["owner"].queryset = staff_users()
+        self.filters["owner"].queryset = staff_users().only("first_name", "last_name", "username")
         self.filters["owner"].field.label_from_instance = lambda u: u.get_full_name() or u.username
         for name in self.filters:
             self.filters[name].field.widget.attrs["class"] = "govuk-select"

@@ -3,7 +3,6 @@
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Window
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -12,7 +11,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from prevent_compliance import web
 from prevent_compliance.rules import allowed, require
 
-from . import selectors, services
+from . import selectors, services, summary
 from .forms import ActionFilter, ActionForm, AssessmentForm, EvidenceForm
 from .models import Action, Evidence, SectionAssessment
 
@@ -38,38 +37,19 @@ def _period_or_404():
     return period
 
 
-def _dashboard_lists(today) -> dict:
-    """The first overdue actions and review-due evidence, each with its total."""
-    overdue, overdue_count = selectors.first_and_count(
-        selectors.action_list().overdue(today).order_by("due_date", "title"), DASHBOARD_ITEMS
-    )
-    # Read through the review_by index with LIMIT, and counted apart: a window count here
-    # would sort every review-due item (most of the evidence of past years).
-    due = Evidence.objects.review_due(today).order_by("review_by", "title")
-    return {
-        "overdue_actions": overdue,
-        "overdue_count": overdue_count,
-        "review_due": list(due[:DASHBOARD_ITEMS]),
-        "review_due_count": due.count(),
-    }
-
-
 @require_GET
 def dashboard(request):
     require(request.user, "toolkit.view_records")
     period = selectors.current_period()
     today = timezone.localdate()
-    overview = selectors.section_overview(period)
     return render(
         request,
         "toolkit/dashboard.html",
         {
             "period": period,
-            "overview": overview,
-            **_dashboard_lists(today),
-            "today": today,
-            "pending_guidance": list(period.pending_guidance()[:1]) if period else [],
-            "history": selectors.rating_history([section for section, _ in overview], 5),
+            **selectors.dashboard(
+                period, today, counts=summary.dashboard_counts(period, today), limit=DASHBOARD_ITEMS
+            ),
         },
     )
 
@@ -85,13 +65,13 @@ def section_list(request):
     )
 
 
-def _section_actions(section, period) -> list[Action]:
-    """The first actions and their total in one query (a window count), however many."""
-    return list(
-        selectors.action_list()
-        .filter(section=section, periods=period)
-        .annotate(total=Window(Count("pk")))[:SECTION_ACTIONS]
+def _section_actions(section, period) -> tuple[list[Action], bool]:
+    """The first actions, and whether there are more: one row more than shown is read, not
+    a total (a window count sorts every action of the section in the period)."""
+    rows = list(
+        selectors.action_list().filter(section=section, periods=period)[: SECTION_ACTIONS + 1]
     )
+    return rows[:SECTION_ACTIONS], len(rows) > SECTION_ACTIONS
 
 
 @require_GET
@@ -104,7 +84,7 @@ def section_detail(request, number: int):
         .select_related("assessed_by", "period", "section")
         .first()
     )
-    actions = _section_actions(section, period)
+    actions, more_actions = _section_actions(section, period)
     return render(
         request,
         "toolkit/section_detail.html",
@@ -114,7 +94,7 @@ def section_detail(request, number: int):
             "assessment": assessment,
             "evidence_page": _page(request, selectors.section_evidence(section, period)),
             "actions": actions,
-            "actions_total": actions[0].total if actions else 0,
+            "more_actions": more_actions,
             "can_edit": allowed(request.user, "toolkit.change_sectionassessment", assessment),
             "today": timezone.localdate(),
         },
