@@ -36,6 +36,13 @@ def _refuse(message: str) -> ImproperlyConfigured:
 
 
 DEBUG = env.bool("DEBUG", default=False)
+# Building the static files (a deploy or image-build step) serves nothing, signs nothing and
+# links to nothing, so it is not refused for the secrets only a running service needs: the
+# strength of SECRET_KEY, DECISION_SEAL_KEYS and SITE_URL. Every other command, gunicorn and
+# the worker still refuse to start without them.
+_STATIC_BUILD = Path(sys.argv[0]).name in {"manage.py", "django-admin"} and sys.argv[1:2] == [
+    "collectstatic"
+]
 _DEVELOPMENT_SECRET_KEY = "insecure-local-development-key-not-for-production"  # noqa: S105
 
 if DEBUG:
@@ -49,7 +56,7 @@ else:
             "SECRET_KEY must be set when DEBUG is off (set DEBUG=on for local development; "
             "see .env.example)."
         )
-    if (
+    if not _STATIC_BUILD and (
         len(SECRET_KEY) < 50
         or len(set(SECRET_KEY)) < 5
         or SECRET_KEY.startswith("django-insecure-")
@@ -80,16 +87,17 @@ DECISION_SEAL_KEYS = env.str("DECISION_SEAL_KEYS", default="")
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000" if DEBUG else "").rstrip("/")
 if DEBUG and not DECISION_SEAL_KEYS:
     DECISION_SEAL_KEYS = _integrity.DEVELOPMENT_SEAL_KEYS
-for _name, _value in (("DECISION_SEAL_KEYS", DECISION_SEAL_KEYS), ("SITE_URL", SITE_URL)):
-    if not _value:
-        raise _refuse(f"{_name} must be set when DEBUG is off (see .env.example).")
-try:
-    _integrity.parse_seal_keys(DECISION_SEAL_KEYS, secret_key=SECRET_KEY, production=not DEBUG)
-except ImproperlyConfigured as exc:
-    raise _refuse(str(exc)) from None
-_site = urlsplit(SITE_URL)
-if _site.scheme not in {"http", "https"} or not _site.hostname or _site.query or _site.fragment:
-    raise _refuse("SITE_URL must be an address such as https://prevent.opcc.example.")
+if not _STATIC_BUILD:
+    for _name, _value in (("DECISION_SEAL_KEYS", DECISION_SEAL_KEYS), ("SITE_URL", SITE_URL)):
+        if not _value:
+            raise _refuse(f"{_name} must be set when DEBUG is off (see .env.example).")
+    try:
+        _integrity.parse_seal_keys(DECISION_SEAL_KEYS, secret_key=SECRET_KEY, production=not DEBUG)
+    except ImproperlyConfigured as exc:
+        raise _refuse(str(exc)) from None
+    _site = urlsplit(SITE_URL)
+    if _site.scheme not in {"http", "https"} or not _site.hostname or _site.query or _site.fragment:
+        raise _refuse("SITE_URL must be an address such as https://prevent.opcc.example.")
 
 INSTALLED_APPS = [
     # The stock admin, with a site that asks for two-factor authentication (admin_site.py).

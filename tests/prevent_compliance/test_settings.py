@@ -150,3 +150,24 @@ def test_production_starts_when_configured():
         "django.db.backends.sqlite3",
         "1048576",
     ]
+
+
+def test_building_static_files_needs_no_runtime_secrets(tmp_path):
+    """collectstatic is a build step: a key and hosts are enough; serving needs the rest."""
+    build = {
+        "DEBUG": "off",
+        "SECRET_KEY": "build-step-key-0123456789abcdefghijklmnopqrstuvw",  # 47 characters
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "DECISION_SEAL_KEYS": "",
+        "SITE_URL": "",
+        "STATIC_ROOT": str(tmp_path / "static"),
+    }
+    built = _start("manage.py", "collectstatic", "--noinput", **build)
+    assert built.returncode == 0, built.stderr
+    assert (tmp_path / "static" / "staticfiles.json").exists()
+
+    for command in (("manage.py", "check"), ("manage.py", "migrate", "--check"), ()):
+        refused = _start(*command, **build)
+        _one_line_refusal(refused, "SECRET_KEY")
+    strong = {**build, "SECRET_KEY": GOOD_KEY}
+    _one_line_refusal(_start("manage.py", "check", **strong), "DECISION_SEAL_KEYS")
