@@ -6,13 +6,13 @@ journey visits are written to test-artifacts/screenshots/ (git-ignored) for revi
 
 import os
 import re
-import shutil
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Error as PlaywrightError
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+from tests.browser import CHROMIUM, LAUNCH_ARGS
+
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa"]
 
@@ -32,18 +32,7 @@ def pytest_collection_modifyitems(config, items):
 
 @pytest.fixture(scope="session")
 def browser_type_launch_args():
-    return {
-        "executable_path": CHROMIUM,
-        "args": [
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-        ],
-    }
+    return LAUNCH_ARGS
 
 
 @pytest.fixture(scope="session", autouse=True)

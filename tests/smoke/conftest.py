@@ -7,11 +7,11 @@ TLS-terminating proxy of the README does; `.ci/smoke` sets SECURE_PROXY_SSL_HEAD
 """
 
 import os
-import shutil
 
 import pytest
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+from tests.browser import CHROMIUM, LAUNCH_ARGS
+
 BASE_URL = os.environ.get("SMOKE_BASE_URL", "").rstrip("/")
 
 
@@ -36,18 +36,7 @@ def pytest_collection_modifyitems(config, items):
 
 @pytest.fixture(scope="session")
 def browser_type_launch_args():
-    return {
-        "executable_path": CHROMIUM,
-        "args": [
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-        ],
-    }
+    return LAUNCH_ARGS
 
 
 @pytest.fixture(scope="session")
