@@ -629,8 +629,13 @@ def main() -> None:
         pdf = measure_pdf(workdir)
         log("load test")
         load = run_load()
+        from bench.import_log import measure_import
+        from bench.import_log import report as import_report
+
+        log("importing a decision log of 5,000 records (rolled back afterwards)")
+        imported = measure_import()
         info = machine()
-        table = report(db_label, counts, sizes, pdf, load)
+        table = report(db_label, counts, sizes, pdf, load) + import_report(imported, db_label)
         print(table)
         write_markdown(table, info, db_label, args.output)
         log(f"written to {args.output}")

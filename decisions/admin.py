@@ -9,7 +9,7 @@ never added, changed or deleted.
 
 from django.contrib import admin
 
-from .models import Appendix, Decision, ReferenceCounter, SupportingSection
+from .models import Appendix, Decision, DecisionRelease, ReferenceCounter, SupportingSection
 
 
 class ReadOnlyAdminMixin:
@@ -33,14 +33,23 @@ class SupportingSectionInline(ReadOnlyAdminMixin, admin.StackedInline):
 class AppendixInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = Appendix
     extra = 0
-    fields = ["position", "title", "original_filename", "file_size", "sha256", "withheld"]
+    fields = [
+        "position",
+        "title",
+        "original_filename",
+        "url",
+        "is_original_notice",
+        "file_size",
+        "sha256",
+        "withheld",
+    ]
     readonly_fields = fields
 
 
 @admin.register(Decision)
 class DecisionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ["reference", "title", "decision_date", "status", "confidentiality"]
-    list_filter = ["status", "confidentiality", "source"]
+    list_display = ["reference", "register", "title", "decision_date", "status", "confidentiality"]
+    list_filter = ["status", "confidentiality", "source", "decision_maker"]
     search_fields = ["reference", "title"]
     inlines = [SupportingSectionInline, AppendixInline]
 
@@ -53,3 +62,8 @@ class SupportingSectionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 @admin.register(ReferenceCounter)
 class ReferenceCounterAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["stem", "last_number"]
+
+
+@admin.register(DecisionRelease)
+class DecisionReleaseAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["decision", "released_on", "scope", "decided_by_name"]

@@ -18,6 +18,7 @@ The sign and withdraw steps reach this module through ``decisions.hooks``, regis
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -32,8 +33,8 @@ from toolkit import annual_review_report
 from toolkit import services as toolkit_services
 from toolkit.models import Evidence, ReviewPeriod
 
-from . import hooks, services
-from .models import Decision
+from . import hooks, notify, services
+from .models import Decision, FoiExemption
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -43,10 +44,72 @@ def review_title(period: ReviewPeriod) -> str:
     return f"Annual Prevent duty review {period.label}"
 
 
-def _section_bodies(period: ReviewPeriod, sensitive: bool) -> dict[str, str]:
+@dataclass(frozen=True)
+class ExemptionChoice:
+    """What the person submitting decided about FOI: no exemption (the report is published
+    in full), or the exemptions relied on for withholding the report, with the reason."""
+
+    exemptions: tuple[str, ...] = ()
+    reason: str = ""
+
+    @property
+    def withholds(self) -> bool:
+        return bool(self.exemptions)
+
+
+NO_EXEMPTION = ExemptionChoice()
+
+
+@dataclass(frozen=True)
+class ExemptionSuggestion:
+    """What the app suggests (never decides): why an exemption might apply."""
+
+    exemption: str
+    sensitive_count: int
+    text: str
+
+
+def suggested_exemption(period: ReviewPeriod) -> ExemptionSuggestion | None:
+    """A suggestion when the period's evidence includes OFFICIAL-SENSITIVE items.
+
+    A security marking is not an FOI exemption: it only says the report may contain
+    material whose disclosure could prejudice law enforcement (s31) or national security
+    (s24), both qualified exemptions that need a prejudice and public-interest test by the
+    person submitting. Nothing is withheld unless that person chooses an exemption.
+    """
+    count = Evidence.objects.filter(
+        periods=period, marking=SecurityMarking.OFFICIAL_SENSITIVE
+    ).count()
+    if not count:
+        return None
+    return ExemptionSuggestion(
+        exemption=FoiExemption.S31,
+        sensitive_count=count,
+        text=(
+            f"{count} evidence item{'s are' if count != 1 else ' is'} marked OFFICIAL-SENSITIVE "
+            "and listed in the report. A marking alone does not withhold anything under FOI. "
+            "If publishing the report would, or would be likely to, prejudice the prevention "
+            "or detection of crime, section 31 (law enforcement) may apply, or section 24 "
+            "(national security) for counter-terrorism material; both need the public "
+            "interest test. Decide, and say why."
+        ),
+    )
+
+
+def _check_choice(choice: ExemptionChoice) -> None:
+    codes = set(FoiExemption.values)
+    if any(code not in codes for code in choice.exemptions):
+        raise ValidationError({"exemptions": "Choose exemptions from the list"})
+    if choice.withholds and not choice.reason.strip():
+        raise ValidationError(
+            {"exemption_reason": "Say why the exemption applies to the review report"}
+        )
+
+
+def _section_bodies(period: ReviewPeriod, choice: ExemptionChoice) -> dict[str, str]:
     appendix = f"Annual Prevent duty review {period.label} (report)."
-    if sensitive:
-        appendix += " Withheld: it lists OFFICIAL-SENSITIVE evidence."
+    if choice.withholds:
+        appendix += f" Withheld under {', '.join(choice.exemptions)}: {choice.reason.strip()}"
     return {
         "Background information": (
             "The OPCC reviews how it meets the Prevent duty (section 26, Counter-Terrorism and "
@@ -69,40 +132,44 @@ def _section_bodies(period: ReviewPeriod, sensitive: bool) -> dict[str, str]:
     }
 
 
-def annual_review_submit(*, actor: User, period: ReviewPeriod) -> Decision:
+def annual_review_submit(
+    *, actor: User, period: ReviewPeriod, exemption: ExemptionChoice = NO_EXEMPTION
+) -> Decision:
     """The Chief Executive submits the period's review for comments, approval and signature.
 
-    Creates the decision in consultation with the review PDF as its appendix; the review is
-    partly confidential (appendix withheld under s31) when it lists OFFICIAL-SENSITIVE
-    evidence. Refused if the period is not open or already has a review in progress.
+    Creates the decision in consultation with the review PDF as its appendix. Whether an
+    FOI exemption applies is the submitter's choice (``exemption``, with a reason); the
+    app only suggests one (``suggested_exemption``) and never withholds on a security
+    marking alone. The submitter is recorded as the decision's creator and cannot also
+    approve it (``before_approve``). Refused if the period is not open or already has a
+    review in progress.
     """
     if not allowed(actor, "toolkit.submit_reviewperiod", period):
         raise PermissionDenied("Only the Chief Executive submits the annual review.")
+    _check_choice(exemption)
     with transaction.atomic():
         period = toolkit_services.review_period_mark_in_review(actor=actor, period=period)
         if period.review_decisions.filter(status__in=Decision.IN_PROGRESS_STATES).exists():
             raise ValidationError("This period's review is already going through sign-off.")
-        sensitive = Evidence.objects.filter(
-            periods=period, marking=SecurityMarking.OFFICIAL_SENSITIVE
-        ).exists()
         decision = services._decision_create_row(
             actor=actor,
-            values=_review_values(actor, period, sensitive),
-            sections=services.default_sections(_section_bodies(period, sensitive)),
+            values=_review_values(actor, period, exemption),
+            sections=services.default_sections(_section_bodies(period, exemption)),
             toolkit_sections=period.edition.sections.all(),
             reason="Annual review decision created",
         )
-        _attach_review_pdf(actor, decision, period, withheld=sensitive)
+        _attach_review_pdf(actor, decision, period, withheld=exemption.withholds)
         services._decision_send_for_consultation(
             decision, actor=actor, reason="Annual review submitted by the Chief Executive"
         )
+        notify.decision_step(event=notify.Event.REVIEW_SUBMITTED, decision=decision, actor=actor)
     return decision
 
 
-def _review_values(actor: User, period: ReviewPeriod, sensitive: bool) -> dict[str, object]:
+def _review_values(actor: User, period: ReviewPeriod, choice: ExemptionChoice) -> dict[str, object]:
     confidentiality = (
         Decision.Confidentiality.PARTLY_CONFIDENTIAL
-        if sensitive
+        if choice.withholds
         else Decision.Confidentiality.NON_CONFIDENTIAL
     )
     return {
@@ -110,11 +177,10 @@ def _review_values(actor: User, period: ReviewPeriod, sensitive: bool) -> dict[s
         "lead_officer": actor.get_full_name() or actor.get_username(),
         "decision_date": timezone.localdate(),
         "confidentiality": confidentiality,
-        "foi_exemptions": ["s31"] if sensitive else [],
+        "foi_exemptions": list(choice.exemptions),
         "withheld_parts": (
-            "The review report lists OFFICIAL-SENSITIVE evidence; it is withheld under "
-            "section 31 (law enforcement)."
-            if sensitive
+            f"The review report (appendix) is withheld: {choice.reason.strip()}"
+            if choice.withholds
             else ""
         ),
         "summary": (
@@ -153,6 +219,19 @@ def after_sign(*, actor: User, decision: Decision) -> None:
         return
     final_pdf = annual_review_report.annual_review_pdf(period, final=True)
     toolkit_services.review_period_close(actor=actor, period=period, final_pdf=final_pdf)
+    notify.decision_step(event=notify.Event.REVIEW_SIGNED_OFF, decision=decision, actor=actor)
+
+
+SAME_PERSON = (
+    "You submitted this annual review, so someone else must approve it: the person who "
+    "submits the review cannot also approve it."
+)
+
+
+def before_approve(*, actor: User, decision: Decision) -> None:
+    """Separation of duties: whoever submitted a period's review does not approve it."""
+    if decision.review_period_id is not None and decision.created_by_id == actor.pk:
+        raise ValidationError(SAME_PERSON, code="same_person")
 
 
 def after_withdraw(*, actor: User, decision: Decision) -> None:
@@ -165,5 +244,6 @@ def after_withdraw(*, actor: User, decision: Decision) -> None:
 
 def register_hooks() -> None:
     """Called from DecisionsConfig.ready()."""
+    hooks.register(hooks.before_approve, before_approve)
     hooks.register(hooks.after_sign, after_sign)
     hooks.register(hooks.after_withdraw, after_withdraw)

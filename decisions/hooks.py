@@ -21,7 +21,9 @@ class DecisionHook(Protocol):
     def __call__(self, *, actor: User, decision: Decision) -> None: ...
 
 
-# Run by decision_sign and decision_withdraw, in the order registered.
+# Run by decision_approve before the record changes (a hook may refuse the step), and by
+# decision_sign and decision_withdraw after it, in the order registered.
+before_approve: list[DecisionHook] = []
 after_sign: list[DecisionHook] = []
 after_withdraw: list[DecisionHook] = []
 

@@ -212,7 +212,42 @@ APPENDIX_FIELDS = (
     "withheld",
     "content_type",
     "file",
+    "url",
+    "is_original_notice",
 )
+
+# The record's fields added with the record-keeping of real logs (decision maker, forum …).
+# Each is sealed only when it holds something, so the seal of a record made before they
+# existed (all empty) is the same payload as before and still verifies.
+RECORD_FIELDS = (
+    "register",
+    "decision_maker",
+    "decision_maker_name",
+    "forum",
+    "chief_officer_approval_text",
+    "original_parts",
+)
+RECORD_DATES = ("forum_date", "published_on")
+# The reason and date of a record listed as not published, withdrawn or deferred.
+EXPLAINED_STATES = ("not_published", "withdrawn", "deferred")
+
+
+def _record_fields(decision: Decision) -> dict:
+    extra: dict = {}
+    for name in RECORD_FIELDS:
+        value = getattr(decision, name)
+        if value:
+            extra[name] = value
+    for name in RECORD_DATES:
+        value = getattr(decision, name)
+        if value:
+            extra[name] = _date(value)
+    if decision.financial_value is not None:
+        extra["financial_value"] = f"{decision.financial_value:.2f}"
+    if decision.status in EXPLAINED_STATES:
+        extra["status_note"] = decision.status_note
+        extra["status_date"] = _date(decision.status_date)
+    return extra
 
 
 def sealed_payload(
@@ -239,6 +274,11 @@ def sealed_payload(
     )
     for entry, appendix in zip(payload["appendices"], appendices, strict=True):
         entry["content_type"], entry["stored_as"] = appendix[6], str(appendix[7])
+        if len(appendix) > 8 and appendix[8]:
+            entry["url"] = appendix[8]
+        if len(appendix) > 9 and appendix[9]:
+            entry["original_notice"] = True
+    payload.update(_record_fields(decision))
     payload.update(
         version=SEAL_FORMAT,
         status=decision.status,
@@ -448,3 +488,48 @@ def file_digest(field_file) -> str | None:
     except (FileNotFoundError, OSError):
         return None
     return sha.hexdigest()
+
+
+# --- Later releases of withheld content ----------------------------------------------------
+
+
+def release_payload(release) -> dict:
+    """What a DecisionRelease's seal covers: what is released, when, why and by whom, and the
+    decision's seal at the time, so the release is bound to the signed record it opens."""
+    return {
+        "kind": "decision-release",
+        "version": 1,
+        "decision": release.decision.reference,
+        "register": release.decision.register,
+        "decision_hash": release.decision_hash,
+        "released_on": _date(release.released_on),
+        "scope": release.scope,
+        "sections": sorted(release.section_positions),
+        "appendices": sorted(str(a) for a in release.appendix_ids),
+        "summary": bool(release.summary_released),
+        "text": release.released_text,
+        "reason": release.reason,
+        "decided_by": release.decided_by_name,
+        "created_at": _moment(release.created_at),
+    }
+
+
+def seal_release(release) -> None:
+    """Set the release's seal and key version (the caller saves it)."""
+    version, keys = seal_keys()
+    release.content_hash = _mac(keys[version], release_payload(release))
+    release.seal_key_version = version
+
+
+def check_release(release) -> SealCheck:
+    """Whether a release's seal verifies and it belongs to the record's current seal."""
+    version = release.seal_key_version
+    _current, keys = seal_keys()
+    if version not in keys:
+        return SealCheck(False, version, f"sealed with key {version}, not in DECISION_SEAL_KEYS")
+    expected = _mac(keys[version], release_payload(release))
+    if not hmac.compare_digest(expected, release.content_hash):
+        return SealCheck(False, version, "the release differs from what was sealed")
+    if not hmac.compare_digest(release.decision_hash, release.decision.content_hash):
+        return SealCheck(False, version, "the decision's seal changed after the release")
+    return SealCheck(True, version)

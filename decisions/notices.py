@@ -10,6 +10,7 @@ import csv
 import io
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 
 from django.urls import reverse
 
@@ -36,6 +37,25 @@ class NoticeAppendix:
     size: int = 0
     download_url: str = ""
     withheld: bool = False
+    link: str = ""  # a document the office published elsewhere, instead of a file
+    original_notice: bool = False
+
+    @property
+    def href(self) -> str:
+        return self.link or self.download_url
+
+
+# The parts of a record whose lines a notice prints only when the record has them
+# (Decision.has_section): an imported original may never have had a Treasurer's comment.
+NOTICE_PARTS = (
+    "lead_officer",
+    "chief_officer_approval",
+    "summary",
+    "declaration",
+    "signature",
+    "treasurer_comments",
+    "chief_executive_comments",
+)
 
 
 @dataclass
@@ -65,6 +85,19 @@ class Notice:
     chief_executive_comments: str = ""
     toolkit_sections: list[str] = field(default_factory=list)
     final: bool = True
+    imported: bool = False
+    url_key: str = ""  # the record's part of page addresses: {% url '…' notice.url_key %}
+    register_label: str = ""
+    decision_maker: str = ""
+    forum: str = ""
+    forum_date: date | None = None
+    financial_value: Decimal | None = None
+    published_on: date | None = None
+    # (label, reason, date) of a record listed as not published, withdrawn or deferred.
+    status_line: tuple | None = None
+    exemption_rows: list[tuple[str, str]] = field(default_factory=list)
+    has: dict[str, bool] = field(default_factory=lambda: dict.fromkeys(NOTICE_PARTS, True))
+    original_notice: NoticeAppendix | None = None
 
     @property
     def confidential(self) -> bool:
@@ -76,6 +109,7 @@ class Notice:
 
 
 def _base(decision: Decision, *, public: bool) -> Notice:
+    imported = decision.source == Decision.Source.IMPORTED
     return Notice(
         reference=decision.reference,
         title=decision.title,
@@ -86,12 +120,42 @@ def _base(decision: Decision, *, public: bool) -> Notice:
         public=public,
         status_label=decision.get_status_display(),
         final=decision.is_sealed,
+        imported=imported,
+        url_key=decision.url_key,
+        register_label=decision.register_label,
+        decision_maker=decision.decision_maker_line(),
+        published_on=decision.publication_date,
+        status_line=decision.public_status_line,
+        exemption_rows=decision.exemption_rows(),
+        has={name: decision.has_section(name) for name in NOTICE_PARTS},
+    )
+
+
+def _appendix(decision: Decision, a, *, public: bool) -> NoticeAppendix:
+    route = "decisions:public_appendix_download" if public else "decisions:appendix_download"
+    download = (
+        ""
+        if a.url
+        else reverse(route, kwargs={"reference": decision.url_key, "public_id": a.public_id})
+    )
+    return NoticeAppendix(
+        a.position,
+        a.title,
+        a.original_filename,
+        a.file_size,
+        download,
+        False if public else a.withheld,
+        link=a.url,
+        original_notice=a.is_original_notice,
     )
 
 
 def _fill(notice: Notice, decision: Decision, *, brief: bool = False) -> None:
     notice.lead_officer = decision.lead_officer
-    notice.chief_officer_approval = decision.chief_officer_approval_text()
+    notice.chief_officer_approval = decision.chief_officer_approval_line()
+    notice.forum = decision.forum
+    notice.forum_date = decision.forum_date
+    notice.financial_value = decision.financial_value
     notice.exemptions = decision.exemption_labels()
     notice.withheld_parts = decision.withheld_parts
     notice.summary = decision.summary
@@ -112,20 +176,9 @@ def staff_notice(decision: Decision) -> Notice:
         NoticeSection(s.position, s.heading, s.body, s.withheld)
         for s in decision.supporting_sections.all()
     ]
-    notice.appendices = [
-        NoticeAppendix(
-            a.position,
-            a.title,
-            a.original_filename,
-            a.file_size,
-            reverse(
-                "decisions:appendix_download",
-                kwargs={"reference": decision.reference, "public_id": a.public_id},
-            ),
-            a.withheld,
-        )
-        for a in decision.appendices.all()
-    ]
+    appendices = [_appendix(decision, a, public=False) for a in decision.appendices.all()]
+    notice.original_notice = next((a for a in appendices if a.original_notice), None)
+    notice.appendices = [a for a in appendices if not a.original_notice]
     return notice
 
 
@@ -135,9 +188,9 @@ def public_notice(decision: Decision, *, brief: bool = False) -> Notice:
     A brief notice (for lists) has the header and summary but no sections or appendices.
     """
     if not decision.is_public:
-        raise ValueError("Only published or withheld records have a public notice.")
+        raise ValueError("Only records on the public log have a public notice.")
     notice = _base(decision, public=True)
-    if decision.is_confidential:
+    if decision.is_confidential or decision.status == Decision.Status.NOT_PUBLISHED:
         return notice
     _fill(notice, decision, brief=brief)
     if brief:
@@ -148,21 +201,14 @@ def public_notice(decision: Decision, *, brief: bool = False) -> Notice:
         else NoticeSection(s.position, s.heading, s.body)
         for s in decision.supporting_sections.all()
     ]
-    notice.appendices = [
+    appendices = [
         NoticeAppendix(a.position, withheld=True)
         if a.withheld
-        else NoticeAppendix(
-            a.position,
-            a.title,
-            a.original_filename,
-            a.file_size,
-            reverse(
-                "decisions:public_appendix_download",
-                kwargs={"reference": decision.reference, "public_id": a.public_id},
-            ),
-        )
+        else _appendix(decision, a, public=True)
         for a in decision.appendices.all()
     ]
+    notice.original_notice = next((a for a in appendices if a.original_notice), None)
+    notice.appendices = [a for a in appendices if not a.original_notice]
     return notice
 
 
@@ -209,7 +255,7 @@ def feed_row(decision: Decision, *, base_url: str) -> dict:
     """One record of the open-data log; a confidential record keeps only what is public."""
     confidential = decision.is_confidential
     published = decision.status == Decision.Status.PUBLISHED
-    pdf = reverse("decisions:public_pdf", kwargs={"reference": decision.reference})
+    pdf = reverse("decisions:public_pdf", kwargs={"reference": decision.url_key})
     return {
         "reference": decision.reference,
         "title": decision.title,

@@ -22,6 +22,7 @@ from toolkit.models import ReviewPeriod
 
 from . import notices
 from .models import Decision
+from .notify import title_for_mail
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -99,7 +100,7 @@ def decisions_waiting(user: User, today: date) -> list[reminders.Reminder]:
     for decision in Decision.objects.filter(status__in=states).order_by("decision_date"):
         for role, empty_field, text in WAITING_FOR[decision.status]:
             if role in roles and (empty_field is None or not getattr(decision, empty_field)):
-                lines.append(f"{decision.reference} {decision.title}: {text}")
+                lines.append(f"{decision.reference} {title_for_mail(decision)}: {text}")
     return [reminders.Reminder("Decisions waiting for you", lines)] if lines else []
 
 

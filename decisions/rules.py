@@ -9,6 +9,7 @@ import rules
 
 from prevent_compliance.roles import (
     has_any_role,
+    is_administrator,
     is_chief_executive,
     is_commissioner,
     is_officer,
@@ -30,3 +31,7 @@ rules.add_perm("decisions.publish_decision", is_officer)
 rules.add_perm("decisions.withhold_decision", is_officer)
 rules.add_perm("decisions.withdraw_decision", is_officer)
 rules.add_perm("decisions.resume_decision", is_officer)
+# Releasing withheld content of a sealed record later (decision_release), with two-factor.
+rules.add_perm("decisions.release_decision", is_chief_executive)
+# Bringing in an earlier decision log (a file of many records): administrators.
+rules.add_perm("decisions.import_decisions", is_administrator)

@@ -6,7 +6,7 @@ from django.urls import path
 
 from prevent_compliance import converters  # noqa: F401  (registers <year:> and <ref:>)
 
-from . import public_views, views
+from . import import_views, public_views, views
 
 app_name = "decisions"
 
@@ -15,6 +15,7 @@ urlpatterns = [
     path("public/decisions/", public_views.decision_log, name="public_list"),
     path("public/decisions.csv", public_views.decision_log_csv, name="public_csv"),
     path("public/decisions.json", public_views.decision_log_json, name="public_json"),
+    path("public/decisions.atom", public_views.decision_log_atom, name="public_atom"),
     path("public/decisions/<ref:reference>/pdf/", public_views.decision_pdf, name="public_pdf"),
     path(
         "public/decisions/<ref:reference>/appendices/<uuid:public_id>/",
@@ -29,6 +30,20 @@ urlpatterns = [
         name="annual_review_submit",
     ),
     path("decisions/", views.decision_list, name="list"),
+    # Importing an earlier log (before the record routes: "import" is no reference).
+    path("decisions/import/", import_views.import_upload, name="import_upload"),
+    path("decisions/import/template.csv", import_views.import_template, name="import_template"),
+    path("decisions/import/<uuid:public_id>/", import_views.import_detail, name="import_detail"),
+    path(
+        "decisions/import/<uuid:public_id>/confirm/",
+        import_views.import_confirm,
+        name="import_confirm",
+    ),
+    path(
+        "decisions/import/<uuid:public_id>/report.csv",
+        import_views.import_report,
+        name="import_report",
+    ),
     path("decisions/new/", views.decision_create, name="create"),
     path("decisions/<ref:reference>/pdf/", views.decision_pdf, name="pdf"),
     path("decisions/<ref:reference>/edit/", views.decision_edit, name="edit"),
@@ -78,6 +93,13 @@ urlpatterns = [
         {"name": "withdraw"},
         name="withdraw",
     ),
+    path(
+        "decisions/<ref:reference>/not-published/",
+        views.reason_step,
+        {"name": "not_publish"},
+        name="not_publish",
+    ),
+    path("decisions/<ref:reference>/release/", views.release, name="release"),
     path("decisions/<ref:reference>/resume/", views.transition, {"name": "resume"}, name="resume"),
     path("decisions/<ref:reference>/", views.decision_detail, name="detail"),
 ]

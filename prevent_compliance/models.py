@@ -14,10 +14,12 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from simple_history.models import HistoricalRecords
 
-REFERENCE_PLACEHOLDERS = ("prefix", "term", "year", "seq")
-# Each "/"-separated part starts and ends with a letter or digit, so no part is empty, "." or
-# ".."; the last part may not be a word our URLs use after a reference (…/pdf/, …/edit/).
-_REFERENCE_PART = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9 ._\-]*[A-Za-z0-9])?$")
+REFERENCE_PLACEHOLDERS = ("prefix", "term", "year", "fy", "fy_short", "seq")
+# References as offices print them: letters, digits, spaces, dashes (hyphen, en dash), dots,
+# underscores, brackets and "/". Each "/"-separated part starts with a letter, digit or "("
+# and ends with a letter, digit or ")", so no part is empty, "." or ".."; the last part may
+# not be a word our URLs use after a reference (…/pdf/, …/edit/).
+_REFERENCE_PART = re.compile(r"^[A-Za-z0-9(](?:[A-Za-z0-9 ._()\-\u2013]*[A-Za-z0-9)])?$")
 RESERVED_REFERENCE_ENDINGS = frozenset(
     {
         "new",
@@ -38,8 +40,12 @@ RESERVED_REFERENCE_ENDINGS = frozenset(
         "defer",
         "resume",
         "remove",
+        "not-published",
+        "release",
     }
 )
+# …and its first part may not be a page of its own under /decisions/ (/decisions/import/…).
+RESERVED_REFERENCE_STARTS = frozenset({"import"})
 REFERENCE_MAX_LENGTH = 60
 
 
@@ -54,8 +60,9 @@ def validate_reference(value: str) -> None:
         )
     if not all(_REFERENCE_PART.match(part) for part in parts):
         raise ValidationError(
-            "A reference may contain letters, digits, spaces and . _ - /, and each part "
-            "between slashes must start and end with a letter or digit.",
+            "A reference may contain letters, digits, spaces, dashes (- or –), dots, "
+            "underscores, brackets and /; each part between slashes must start and end with "
+            "a letter, a digit or a bracket.",
             code="reference_characters",
         )
     if parts[-1].lower() in RESERVED_REFERENCE_ENDINGS:
@@ -64,15 +71,32 @@ def validate_reference(value: str) -> None:
             code="reference_reserved",
             params={"word": parts[-1]},
         )
+    if parts[0].lower() in RESERVED_REFERENCE_STARTS:
+        raise ValidationError(
+            "A reference cannot start with “%(word)s/”: those addresses are the import pages.",
+            code="reference_reserved",
+            params={"word": parts[0]},
+        )
 
 
-def split_reference_format(fmt: str, *, prefix: str, term: int, year: int) -> tuple[str, str, str]:
+def financial_year(year: int, month: int) -> tuple[str, str]:
+    """The UK financial year (1 April to 31 March) of a month: ("2024-25", "24-25")."""
+    start = year if month >= 4 else year - 1
+    end = (start + 1) % 100
+    return f"{start}-{end:02d}", f"{start % 100:02d}-{end:02d}"
+
+
+def split_reference_format(
+    fmt: str, *, prefix: str, term: int, year: int, month: int = 4
+) -> tuple[str, str, str]:
     """The format rendered around its number: (text before, number's format spec, text after).
 
-    Raises ValidationError if the format is not usable: unknown placeholders, no ``{seq}`` or
-    more than one, or a number format that cannot print an integer.
+    ``{fy}`` and ``{fy_short}`` are the financial year of ``year`` and ``month`` (2024-25,
+    24-25). Raises ValidationError if the format is not usable: unknown placeholders, no
+    ``{seq}`` or more than one, or a number format that cannot print an integer.
     """
-    values = {"prefix": prefix, "term": term, "year": year}
+    fy, fy_short = financial_year(year, month)
+    values = {"prefix": prefix, "term": term, "year": year, "fy": fy, "fy_short": fy_short}
     before: list[str] = []
     after: list[str] = []
     seq_spec = None
@@ -86,7 +110,8 @@ def split_reference_format(fmt: str, *, prefix: str, term: int, year: int) -> tu
             continue
         if field not in REFERENCE_PLACEHOLDERS or conversion:
             raise ValidationError(
-                "Unknown placeholder {%(field)s}: use {prefix}, {term}, {year} and {seq}.",
+                "Unknown placeholder {%(field)s}: use {prefix}, {term}, {year}, {fy}, "
+                "{fy_short} and {seq}.",
                 code="format_placeholder",
                 params={"field": field},
             )
@@ -176,14 +201,19 @@ class OrganisationProfile(models.Model):
                 }
             ) from exc
 
-    def reference_parts(self, *, year: int) -> tuple[str, str, str]:
-        """The reference format for a year: (text before the number, its spec, text after)."""
+    def reference_parts(self, *, year: int, month: int = 4) -> tuple[str, str, str]:
+        """The reference format for a year (and month, for {fy}): (text before the number,
+        its spec, text after)."""
         return split_reference_format(
-            self.reference_format, prefix=self.reference_prefix, term=self.term_number, year=year
+            self.reference_format,
+            prefix=self.reference_prefix,
+            term=self.term_number,
+            year=year,
+            month=month,
         )
 
-    def example_reference(self, *, year: int, number: int) -> str:
-        before, spec, after = self.reference_parts(year=year)
+    def example_reference(self, *, year: int, number: int, month: int = 4) -> str:
+        before, spec, after = self.reference_parts(year=year, month=month)
         return f"{before}{format(number, spec)}{after}"
 
 
@@ -328,3 +358,12 @@ class WorkerHeartbeat(models.Model):
 
     def __str__(self):
         return f"worker {self.worker_id}, last seen {self.last_seen:%Y-%m-%d %H:%M:%S}"
+
+
+# --- Notifications: the outbox and preferences (prevent_compliance/notifications/) ----------
+
+from .notifications.models import (  # noqa: E402, F401  (this app's models, in their package)
+    LastVisit,
+    Notification,
+    NotificationPreference,
+)

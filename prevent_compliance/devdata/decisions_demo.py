@@ -6,6 +6,7 @@ and go through the same services as real ones, so each sits in a different workf
 """
 
 from datetime import timedelta
+from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -114,7 +115,8 @@ def _sections_by_number() -> dict[int, Section]:
 def _load_reference_record(users) -> None:
     if Decision.objects.filter(reference=WPCC4_0028["reference"]).exists():
         return
-    records = validate_import([WPCC4_0028])
+    # Signed by the Commissioner: the decision maker the log lists it under.
+    records = validate_import([{**WPCC4_0028, "decision_maker": "pcc"}])
     services.decisions_import(records=records, signed_by_user=users["commissioner"])
 
 
@@ -195,12 +197,27 @@ def _sections(topic: str, withheld: int | None) -> list[services.SectionInput]:
     return sections
 
 
-def _create(officer, row: tuple, decision_date, by_number) -> Decision:
+# Who decides each demo record and where it was approved, as real logs record it.
+DEMO_MAKERS = [
+    (Decision.DecisionMaker.PCC, "Accountability Board"),
+    (Decision.DecisionMaker.PCC_AND_CHIEF_CONSTABLE, "Joint Audit and Standards Committee"),
+    (Decision.DecisionMaker.DEPUTY_PCC, ""),
+    (Decision.DecisionMaker.OFFICER_DELEGATED, ""),
+]
+
+
+def _create(officer, row: tuple, decision_date, by_number, *, maker_name: str = "") -> Decision:
     title, _target, confidentiality, exemptions, numbers, withheld = row
+    maker, forum = DEMO_MAKERS[len(title) % len(DEMO_MAKERS)]
     decision = services.decision_create(
         actor=officer,
         title=title,
         lead_officer=officer.get_full_name() or officer.get_username(),
+        decision_maker=maker,
+        decision_maker_name=maker_name if maker == Decision.DecisionMaker.PCC else "",
+        forum=forum,
+        forum_date=decision_date - timedelta(days=7) if forum else None,
+        financial_value=Decimal(1500 * len(title)) if forum else None,
         decision_date=decision_date,
         summary=f"The Commissioner approves {_topic(title)}, as set out in the supporting "
         "information.",
@@ -230,7 +247,14 @@ def load(users) -> None:
         if Decision.objects.filter(title=title).exists():
             continue
         decision_date = today - timedelta(days=20 * (count - age))
-        decision = _create(officer, row, decision_date, by_number)
+        commissioner = users["commissioner"]
+        decision = _create(
+            officer,
+            row,
+            decision_date,
+            by_number,
+            maker_name=commissioner.get_full_name() or commissioner.get_username(),
+        )
         if target == Status.DRAFT:
             _demo_appendix(officer, decision)
         _advance(decision, target, users)

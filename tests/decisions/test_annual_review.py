@@ -28,8 +28,9 @@ def _through_sign_off(decision, *, treasurer, chief_executive, commissioner, pas
 
 
 @pytest.fixture
-def submitted(period, chief_executive):
-    return annual_review.annual_review_submit(actor=chief_executive, period=period)
+def submitted(period, deputy_chief_executive):
+    """Submitted by one Chief Executive, so the other (``chief_executive``) may approve it."""
+    return annual_review.annual_review_submit(actor=deputy_chief_executive, period=period)
 
 
 def test_chief_executive_submits_the_review_as_a_decision_in_consultation(submitted, period):
@@ -104,8 +105,20 @@ def test_the_period_page_offers_submission_to_the_chief_executive_only(
     assert "Submit the annual review" not in client_for(officer).get(url).content.decode()
     submit = reverse("decisions:annual_review_submit", args=[period.year])
     assert client_for(officer).post(submit).status_code == 403
+    assert client_for(officer).get(submit).status_code == 403
     assert not Decision.objects.exists()
-    response = client_for(chief_executive).post(submit)
+    # The button leads to the check page (GET, or the period page's POST without confirm).
+    for response in (
+        client_for(chief_executive).get(submit),
+        client_for(chief_executive).post(submit),
+    ):
+        assert response.status_code == 200
+        assert "This cannot be undone." in response.text
+        assert f"Annual Prevent duty review {period.label}" in response.text
+    assert not Decision.objects.exists()
+    response = client_for(chief_executive).post(
+        submit, {"confirm": "yes", "exemption_applies": "no"}
+    )
     decision = Decision.objects.get()
     assert response.status_code == 302 and response["Location"] == decision.get_absolute_url()
 
@@ -191,7 +204,10 @@ def test_deferring_keeps_the_period_in_review_and_only_withdrawal_reopens_it(
     assert again.status == Decision.Status.CONSULTATION
 
 
-def test_submission_builds_the_decision_with_the_shared_decision_steps(submitted, chief_executive):
+def test_submission_builds_the_decision_with_the_shared_decision_steps(
+    submitted, deputy_chief_executive
+):
+    chief_executive = deputy_chief_executive  # who submitted it
     reasons = [h.history_change_reason for h in submitted.history.order_by("history_id")]
     assert reasons[0] == "Annual review decision created"
     assert reasons[-1] == "Annual review submitted by the Chief Executive"

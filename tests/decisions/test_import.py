@@ -101,7 +101,7 @@ def test_sections_marked_withheld_are_kept_withheld(tmp_path, toolkit):
         ({"chief_officer_approval": "Chief Constable"}, "field 'chief_officer_approval'"),
         ({"interests_declared": "yes"}, "field 'interests_declared': must be true or false"),
         ({"colour": "red"}, "field 'colour': unknown key"),
-        ({"confidentiality": "confidential"}, "a confidential record must name its exemption"),
+        ({"confidentiality": "confidential", "status": "published"}, "cannot be published"),
     ],
 )
 def test_a_bad_record_is_reported_by_position_and_field_and_nothing_is_imported(
@@ -128,7 +128,8 @@ def test_duplicate_references_are_refused(tmp_path, toolkit):
 def test_a_reference_already_in_the_log_is_refused(tmp_path, toolkit):
     _run(tmp_path, [MINIMAL])
     path = tmp_path / "again.json"
-    path.write_text(json.dumps([{**MINIMAL, "reference": "NEW-1"}, MINIMAL]))
+    changed = {**MINIMAL, "title": "Another title"}
+    path.write_text(json.dumps([{**MINIMAL, "reference": "NEW-1"}, changed]))
     with pytest.raises(CommandError):
         call_command(
             "import_decisions",
@@ -248,7 +249,7 @@ def test_a_hostile_reference_is_echoed_escaped(tmp_path, toolkit):
 @pytest.mark.parametrize(
     ("content", "message"),
     [
-        (b"", "is not valid JSON"),
+        (b"", "The file is empty"),
         (b"   \n", "is not valid JSON"),
         (b"\xff\xfe[]", "is not UTF-8 text (byte 0"),
         (b'[{"title": "caf\xe9"}]', "is not UTF-8 text"),

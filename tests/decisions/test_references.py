@@ -119,6 +119,8 @@ def test_valid_references(reference):
         "A#b",
         "X/pdf",
         "new",
+        "import",
+        "Import/2024/1",
         "PCC/D/edit",
         "<script>",
         "x" * 61,

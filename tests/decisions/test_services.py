@@ -61,12 +61,13 @@ def test_the_whole_workflow_by_the_right_people(personas, toolkit):
     decision.refresh_from_db()
     assert decision.status == S.AWAITING_SIGNATURE and decision.approved_by == p["chief_executive"]
 
+    p["commissioner"].first_name, p["commissioner"].last_name = "P.", "Seccombe"
+    p["commissioner"].save()
     services.decision_sign(
         actor=p["commissioner"],
         decision=decision,
         declaration_confirmed=True,
         password=PASSWORD,
-        signatory_name="P. Seccombe",
     )
     decision.refresh_from_db()
     assert decision.status == S.SIGNED
@@ -206,6 +207,11 @@ CALLS = {
         "draft",
         "officer",
         lambda a, d: services.decision_withdraw(actor=a, decision=d, reason="x"),
+    ),
+    "not_publish": (
+        "signed",
+        "officer",
+        lambda a, d: services.decision_not_publish(actor=a, decision=d, reason="x"),
     ),
 }
 PERSONAS = [
@@ -418,7 +424,6 @@ def test_concurrent_signing_gives_exactly_one_signature(
             decision=fresh,
             declaration_confirmed=True,
             password=PASSWORD,
-            signatory_name=f"Signer {i}",
         )
         return i
 
@@ -430,6 +435,6 @@ def test_concurrent_signing_gives_exactly_one_signature(
     decision.refresh_from_db()
     assert decision.status == S.SIGNED
     assert decision.signed_by == signers[winners[0]]
-    assert decision.signatory_name == f"Signer {winners[0]}"
+    assert decision.signatory_name == f"pcc{winners[0]}"  # the account's own name
     assert sum("Signed by" in (r or "") for r in _reasons(decision)) == 1
     assert decision.content_hash == content_hash(decision)

@@ -19,7 +19,12 @@ def awaiting_signature(make_decision):
 def _sign(client, decision, password):
     return client.post(
         reverse("decisions:sign", args=[decision.reference]),
-        {"declaration": "on", "signatory_name": "P. Seccombe", "password": password},
+        {
+            "declaration": "on",
+            "signatory_name": "P. Seccombe",
+            "password": password,
+            "confirm": "yes",  # posted from the sign page, which is its own check page
+        },
     )
 
 

@@ -11,10 +11,12 @@ from decisions.models import Decision, ReferenceCounter
 from prevent_compliance.devdata.wpcc4_0028 import WPCC4_0028
 from prevent_compliance.models import OrganisationProfile, get_organisation
 from tests.conftest import PASSWORD
+from toolkit.selectors import current_edition_sections
 
 from .helpers import make_draft, pdf_upload
 
 S = Decision.Status
+CONFIRM = {"confirm": "yes"}  # what the check page of a step that cannot be undone posts
 
 
 def _date_fields(name: str, iso: str) -> dict:
@@ -41,10 +43,12 @@ def test_wpcc4_0028_typed_in_and_taken_through_every_step(personas, toolkit, cli
         "chief_officer_approval": "not_required",
         "confidentiality": "non-confidential",
         "summary": record["summary"],
-        "toolkit_sections": [s.pk for s in toolkit.sections.all()],
+        # The form offers the sections of the edition in force (the newest: no period is open).
+        "toolkit_sections": [s.pk for s in current_edition_sections(None)],
         **_date_fields("decision_date", record["decision_date"]),
     }
     response = officer.post(reverse("decisions:create"), data)
+    assert response.status_code == 302, response.content.decode()[-3000:]
     decision = Decision.objects.get()
     assert decision.reference == "WPCC4-0028"
     assert response.url == reverse("decisions:sections", kwargs={"reference": "WPCC4-0028"})
@@ -81,21 +85,24 @@ def test_wpcc4_0028_typed_in_and_taken_through_every_step(personas, toolkit, cli
     chief.post(url, {"comments": record["chief_executive_comments"]})
     decision.refresh_from_db()
     assert decision.status == S.AWAITING_APPROVAL
-    assert _post(chief, "approve", decision).status_code == 302
+    assert _post(chief, "approve", decision, CONFIRM).status_code == 302
 
+    personas["commissioner"].first_name = "P."
+    personas["commissioner"].last_name = "Seccombe"
+    personas["commissioner"].save()  # the signature is the signing account's own name
     commissioner = client_for(personas["commissioner"])
     url = reverse("decisions:sign", kwargs={"reference": decision.reference})
     page = commissioner.get(url)
     assert "I confirm that my register of interests declaration is up to date" in page.text
     response = commissioner.post(
-        url, {"declaration": "on", "signatory_name": "P. Seccombe", "password": PASSWORD}
+        url, {"declaration": "on", "signatory_name": "P. Seccombe", "password": PASSWORD, **CONFIRM}
     )
     assert response.status_code == 302
     decision.refresh_from_db()
     assert decision.status == S.SIGNED and decision.signatory_name == "P. Seccombe"
 
     officer = client_for(personas["officer"])
-    assert _post(officer, "publish", decision).status_code == 302
+    assert _post(officer, "publish", decision, CONFIRM).status_code == 302
     decision.refresh_from_db()
     assert decision.status == S.PUBLISHED
 
@@ -166,7 +173,7 @@ def test_outsider_is_refused_and_anonymous_sent_to_sign_in(make_decision, person
         ("awaiting_approval", "commissioner", set()),
         ("awaiting_signature", "commissioner", {"Sign decision", "Defer"}),
         ("awaiting_signature", "chief_executive", set()),
-        ("signed", "officer", {"Publish"}),
+        ("signed", "officer", {"Publish", "Record as not published"}),
         ("signed", "auditor", set()),
         ("public", "officer", set()),
     ],
@@ -195,19 +202,19 @@ def test_auditor_sees_no_buttons_and_cannot_edit(make_decision, personas, client
 
 POST_STEPS = [
     ("submit", "draft", "officer", {}, S.CONSULTATION),
-    ("approve", "awaiting_approval", "chief_executive", {}, S.AWAITING_SIGNATURE),
-    ("publish", "signed", "officer", {}, S.PUBLISHED),
+    ("approve", "awaiting_approval", "chief_executive", CONFIRM, S.AWAITING_SIGNATURE),
+    ("publish", "signed", "officer", CONFIRM, S.PUBLISHED),
 ]
 FORM_STEPS = [
     ("comment_treasurer", "consultation", "treasurer", {"comments": "Fine."}, S.CONSULTATION),
     ("return", "awaiting_approval", "chief_executive", {"reason": "More."}, S.DRAFT),
     ("defer", "awaiting_signature", "commissioner", {"reason": "Later."}, S.DEFERRED),
-    ("withdraw", "draft", "officer", {"reason": "No longer needed."}, S.WITHDRAWN),
+    ("withdraw", "draft", "officer", {"reason": "No longer needed.", **CONFIRM}, S.WITHDRAWN),
     (
         "sign",
         "awaiting_signature",
         "commissioner",
-        {"declaration": "on", "signatory_name": "P. Seccombe", "password": PASSWORD},
+        {"declaration": "on", "signatory_name": "P. Seccombe", "password": PASSWORD, **CONFIRM},
         S.SIGNED,
     ),
 ]
@@ -223,16 +230,79 @@ def test_step_happy_path(make_decision, personas, client_for, name, state, perso
     assert decision.status == after
 
 
-@pytest.mark.parametrize(("name", "state", "persona", "data", "after"), POST_STEPS)
-def test_button_steps_refuse_get(
-    make_decision, personas, client_for, name, state, persona, data, after
-):
+@pytest.mark.parametrize(("name", "state", "persona"), [("submit", "draft", "officer")])
+def test_button_steps_refuse_get(make_decision, personas, client_for, name, state, persona):
     decision = make_decision(state)
     client = client_for(personas[persona])
     url = reverse(f"decisions:{name}", args=[decision.reference])
     assert client.get(url).status_code == 405
     decision.refresh_from_db()
+    assert decision.status == state
+
+
+CHECKED = [
+    ("approve", "awaiting_approval", "chief_executive", {}, "Awaiting signature"),
+    ("publish", "signed", "officer", {}, "public decision log"),
+    ("withdraw", "draft", "officer", {"reason": "No longer needed."}, "cannot be resumed"),
+    (
+        "sign",
+        "awaiting_signature",
+        "commissioner",
+        {"declaration": "on", "signatory_name": "P. Seccombe", "password": PASSWORD},
+        "sealed",
+    ),
+]
+
+
+@pytest.mark.parametrize(("name", "state", "persona", "data", "says"), CHECKED)
+def test_irreversible_steps_are_checked_first(
+    make_decision, personas, client_for, name, state, persona, data, says
+):
+    """GET shows what will happen and that it cannot be undone; a post without the check
+    page's confirm=yes shows the same page and changes nothing."""
+    decision = make_decision(state)
+    client = client_for(personas[persona])
+    url = reverse(f"decisions:{name}", args=[decision.reference])
+    for response in (client.get(url), client.post(url, data)):
+        assert response.status_code == 200
+        page = response.text
+        assert "This cannot be undone." in page and says in page
+        assert 'data-testid="confirm-summary"' in page
+        assert '<input type="hidden" name="confirm" value="yes">' in page
+        assert "There is a problem" not in page
+    decision.refresh_from_db()
     assert decision.status == state.replace("signed", S.SIGNED)
+    response = client.post(url, {**data, **CONFIRM})
+    assert response.status_code == 302 and response.url == decision.get_absolute_url()
+    decision.refresh_from_db()
+    assert decision.status != state.replace("signed", S.SIGNED)
+
+
+def test_confidential_record_is_checked_before_it_is_listed_as_withheld(
+    make_decision, personas, client_for
+):
+    decision = make_decision(
+        "signed",
+        confidentiality="confidential",
+        foi_exemptions=["s31"],
+        withheld_parts="All of it.",
+    )
+    client = client_for(personas["officer"])
+    page = client.get(decision.get_absolute_url()).text
+    check = reverse("decisions:withhold", args=[decision.reference])
+    assert f'href="{check}"' in page  # a link to the check page, not a button that acts
+    page = client.get(check).text
+    assert "Record this decision as withheld" in page and "This cannot be undone." in page
+    assert client.post(check, CONFIRM).status_code == 302
+    decision.refresh_from_db()
+    assert decision.status == S.WITHHELD
+
+
+def test_check_page_in_the_wrong_state_says_why(make_decision, personas, client_for):
+    decision = make_decision("draft")
+    client = client_for(personas["chief_executive"])
+    response = client.get(reverse("decisions:approve", args=[decision.reference]), follow=True)
+    assert "so you cannot" in response.text
 
 
 @pytest.mark.parametrize(("name", "state", "persona", "data", "after"), POST_STEPS + FORM_STEPS)
@@ -270,10 +340,11 @@ def test_sign_form_errors_are_shown_at_the_top(make_decision, personas, client_f
     decision = make_decision("awaiting_signature")
     client = client_for(personas["commissioner"])
     url = reverse("decisions:sign", args=[decision.reference])
-    page = client.post(url, {"signatory_name": "P. Seccombe", "password": "wrong"}).text
+    page = client.post(url, {"signatory_name": "P. Seccombe", "password": "wrong", **CONFIRM}).text
     assert "govuk-error-summary" in page
     assert "Confirm the declaration of interests to sign" in page
-    page = client.post(url, {"declaration": "on", "signatory_name": "X", "password": "wrong"}).text
+    data = {"declaration": "on", "signatory_name": "X", "password": "wrong", **CONFIRM}
+    page = client.post(url, data).text
     assert "The password is not correct" in page
     decision.refresh_from_db()
     assert decision.status == S.AWAITING_SIGNATURE
@@ -317,7 +388,7 @@ def test_chief_officer_approval_needs_who_and_when(personas, toolkit, client_for
     )
     assert client.post(reverse("decisions:create"), data).status_code == 302
     assert (
-        Decision.objects.get().chief_officer_approval_text() == "Chief Constable – 1 January 2025"
+        Decision.objects.get().chief_officer_approval_line() == "Chief Constable – 1 January 2025"
     )
 
 
@@ -479,7 +550,7 @@ def test_commissioner_must_confirm_a_one_time_code_before_signing(make_decision,
     decision = make_decision("awaiting_signature")
     client.force_login(personas["commissioner"])  # signed in, but no code confirmed
     url = reverse("decisions:sign", args=[decision.reference])
-    data = {"declaration": "on", "signatory_name": "P. Seccombe", "password": PASSWORD}
+    data = {"declaration": "on", "signatory_name": "P. Seccombe", "password": PASSWORD, **CONFIRM}
     response = client.post(url, data)
     assert response.status_code == 302 and response.url.startswith("/accounts/")
     decision.refresh_from_db()
@@ -491,7 +562,7 @@ def test_chief_executive_must_confirm_a_one_time_code_before_approving(
 ):
     decision = make_decision("awaiting_approval")
     client.force_login(personas["chief_executive"])
-    response = _post(client, "approve", decision)
+    response = _post(client, "approve", decision, CONFIRM)
     assert response.status_code == 302 and response.url.startswith("/accounts/")
     decision.refresh_from_db()
     assert decision.status == S.AWAITING_APPROVAL

@@ -1,71 +1,110 @@
-import json
+"""``manage.py import_decisions FILE [--check] [--actor USERNAME]``: bring in an earlier log.
 
-from django.core.exceptions import ValidationError
+The file may be JSON, CSV or XLSX (README, "Importing a decision log"). Every problem is
+listed by row, reference and column; nothing is imported unless every row is valid, and
+``--check`` writes nothing at all.
+"""
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError
 
-from decisions.importer import ImportProblems, validate_import
-from decisions.services import decisions_import
-
-NOTHING = "Nothing was imported."
+from decisions.importer import MAX_FILE_BYTES, NOTHING, ImportProblems, read_import, validate_import
+from decisions.services import decision_import_record, decisions_import
 
 
-def _refuse_constant(name: str):
-    raise ValueError(f"{name} is not a JSON number")
-
-
-def read_import_file(file: str):
-    """The parsed file, or CommandError saying why it cannot be read (never a traceback).
-
-    A UTF-8 byte order mark is allowed; NaN and Infinity, numbers too long to read and
-    nesting deeper than Python can parse are refused.
-    """
+def read_file(file: str) -> bytes:
     try:
-        with open(file, encoding="utf-8-sig") as handle:
-            return json.load(handle, parse_constant=_refuse_constant)
+        with open(file, "rb") as handle:
+            content = handle.read(MAX_FILE_BYTES + 1)
     except OSError as exc:
         raise CommandError(f"Cannot read {file}: {exc.strerror}. {NOTHING}") from exc
-    except UnicodeDecodeError as exc:
-        raise CommandError(
-            f"{file} is not UTF-8 text (byte {exc.start} cannot be read). {NOTHING}"
-        ) from exc
-    except json.JSONDecodeError as exc:
-        raise CommandError(
-            f"{file} is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}. "
-            f"{NOTHING}"
-        ) from exc
-    except RecursionError as exc:
-        raise CommandError(f"{file} is nested too deeply to be a decision log. {NOTHING}") from exc
-    except ValueError as exc:  # NaN/Infinity, or an integer with thousands of digits
-        raise CommandError(f"{file} is not valid JSON: {exc}. {NOTHING}") from exc
+    return content
 
 
 class Command(BaseCommand):
     help = (
-        "Import an existing decision log from a JSON file (see README). The whole file is "
-        "checked first; if any record is invalid nothing is imported."
+        "Import an existing decision log from a JSON, CSV or XLSX file (see README, "
+        "“Importing a decision log”). The whole file is checked first; if any record is "
+        "invalid nothing is imported. --check only reports."
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("file", help="path of the JSON file (a list of decision records)")
+        parser.add_argument("file", help="path of the JSON, CSV or XLSX file")
+        parser.add_argument(
+            "--check", action="store_true", help="report every problem and write nothing"
+        )
+        parser.add_argument(
+            "--actor",
+            metavar="USERNAME",
+            help="the user recorded in the history as having imported the records",
+        )
 
-    def handle(self, *args, file: str, **options):
-        data = read_import_file(file)
+    def handle(self, *args, file: str, check: bool = False, actor: str | None = None, **options):
+        user = self._actor(actor)
+        content = read_file(file)
         try:
-            records = validate_import(data)
+            parsed = read_import(content, name=file)
+            self._notes(parsed.notes, parsed.warnings)
+            records = validate_import(parsed)
         except ImportProblems as exc:
+            self._notes([], exc.warnings)
             for problem in exc.problems:
                 self.stderr.write(f"  {problem}")
+            if len(exc.details) == 1 and exc.details[0].row is None:
+                raise CommandError(f"{file}: {exc.problems[0]} {NOTHING}") from exc
             raise CommandError(str(exc)) from exc
+        new = [r for r in records if not r.already_imported]
+        if check:
+            self.stdout.write(
+                self.style.SUCCESS(
+                    f"No problems found: {len(new)} record(s) would be imported, "
+                    f"{len(records) - len(new)} already imported. Nothing was written (--check)."
+                )
+            )
+            return
+        if not new:
+            decision_import_record(actor=user, name=file, parsed=parsed, records=records)
+            self.stdout.write(
+                self.style.SUCCESS(
+                    f"Already imported: all {len(records)} record(s) of this file are in the log "
+                    "with the same content. Nothing was imported."
+                )
+            )
+            return
         try:
-            imported = decisions_import(records=records, actor=None)
+            imported = decisions_import(records=records, actor=user)
+        except PermissionDenied as exc:
+            raise CommandError(f"{actor} may not import decision logs. {NOTHING}") from exc
         except (ValidationError, DatabaseError) as exc:
             # validate_import should have found it; the transaction has been rolled back.
             messages = exc.messages if isinstance(exc, ValidationError) else [str(exc)]
             for message in messages:
                 self.stderr.write(f"  {message}")
             raise CommandError(f"The records could not be saved. {NOTHING}") from exc
+        decision_import_record(
+            actor=user, name=file, parsed=parsed, records=records, created=imported
+        )
         for decision in imported:
             state = "signed" if decision.signature_recorded else "signature not recorded"
             self.stdout.write(f"  {decision.reference}: {decision.get_status_display()} ({state})")
-        self.stdout.write(self.style.SUCCESS(f"Imported {len(imported)} decision record(s)."))
+        skipped = len(records) - len(imported)
+        extra = f" ({skipped} already imported)" if skipped else ""
+        self.stdout.write(
+            self.style.SUCCESS(f"Imported {len(imported)} decision record(s){extra}.")
+        )
+
+    def _actor(self, username: str | None):
+        if not username:
+            return None
+        user = get_user_model().objects.filter(username=username, is_active=True).first()
+        if user is None:
+            raise CommandError(f"No active user is called {username}. {NOTHING}")
+        return user
+
+    def _notes(self, notes, warnings) -> None:
+        for note in notes:
+            self.stdout.write(f"Note: {note}")
+        for warning in warnings:
+            self.stdout.write(f"Warning: {warning}")

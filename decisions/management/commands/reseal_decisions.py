@@ -3,6 +3,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from decisions.integrity import (
+    check_release,
     check_seal,
     check_seals,
     current_key_version,
@@ -10,6 +11,7 @@ from decisions.integrity import (
     legacy_hash_matches,
     related_rows,
     seal,
+    seal_release,
 )
 from decisions.models import Decision
 
@@ -68,6 +70,19 @@ class Command(BaseCommand):
             result = check_seal(decision)
             if not (result.ok or (result.legacy and Command._legacy_ok(decision))):
                 raise CommandError(f"{decision.reference} changed while being resealed.")
+            # Its later releases verify first, against the seal they were bound to.
+            releases = list(decision.releases.select_for_update())
+            for release in releases:
+                release.decision = decision
+                if not check_release(release).ok:
+                    raise CommandError(
+                        f"{decision.reference}: a later release does not verify; not resealed."
+                    )
             seal(decision, at=timezone.now())
             decision._change_reason = f"Resealed with key {decision.seal_key_version} (was {was})"
             decision.save(update_fields=["content_hash", "seal_key_version", "hashed_at"])
+            for release in releases:  # bound again to the record's new seal, with the new key
+                release.decision_hash = decision.content_hash
+                seal_release(release)
+                release._change_reason = f"Resealed with key {release.seal_key_version}"
+                release.save(update_fields=["decision_hash", "content_hash", "seal_key_version"])

@@ -56,6 +56,8 @@ class Command(BaseCommand):
     def _appendix_problems(decision: Decision) -> list[str]:
         problems = []
         for appendix in decision.appendices.all():
+            if not appendix.file:
+                continue  # a link to the office's own copy: the seal covers the address
             digest = file_digest(appendix.file)
             if digest is None:
                 problems.append(

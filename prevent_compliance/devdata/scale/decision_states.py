@@ -35,6 +35,8 @@ class PlannedAppendix:
     original_filename: str = "supporting-report.pdf"
     withheld: bool = False
     content_type: str = "application/pdf"
+    url: str = ""
+    is_original_notice: bool = False
 
     def sealed_fields(self) -> tuple:
         return tuple(getattr(self, name) for name in integrity.APPENDIX_FIELDS)

@@ -6,12 +6,18 @@ from datetime import date
 from django.db import transaction
 
 from toolkit import services as toolkit_services
-from toolkit.models import Rating, ReviewPeriod, SectionAssessment, ToolkitEdition
+from toolkit.models import (
+    CriterionAssessment,
+    Rating,
+    ReviewPeriod,
+    SectionAssessment,
+    ToolkitEdition,
+)
 
 from ..files import tiny_pdf
 from .common import Progress, period_years
 
-RATINGS = [Rating.MET, Rating.MET, Rating.PARTLY_MET, Rating.EXCEEDING, Rating.NOT_MET]
+CRITERION_RATINGS = [Rating.MET, Rating.MET, Rating.MET, Rating.PARTLY_MET, Rating.NOT_MET]
 
 
 def _open_periods(actor) -> list[ReviewPeriod]:
@@ -33,14 +39,22 @@ def _open_periods(actor) -> list[ReviewPeriod]:
 
 
 def _rate(actor, period: ReviewPeriod, rng: random.Random) -> None:
+    """Each criterion rated at random; the section takes the rating its criteria propose."""
+    rows = CriterionAssessment.objects.filter(period=period).select_related("criterion")
+    by_section: dict[int, dict[int, toolkit_services.CriterionInput]] = {}
+    for row in rows:
+        rating = rng.choice(CRITERION_RATINGS)
+        by_section.setdefault(row.criterion.section_id, {})[row.criterion_id] = (
+            toolkit_services.CriterionInput(rating=rating)
+        )
     for assessment in SectionAssessment.objects.filter(period=period):
         if assessment.rating == Rating.NOT_ASSESSED and not period.is_locked:
-            rating = rng.choice(RATINGS)
             toolkit_services.assessment_update(
                 actor=actor,
                 assessment=assessment,
-                rating=rating,
-                narrative=f"{Rating(rating).label}: generated narrative for the scale data.",
+                rating=None,
+                narrative="Generated narrative for the scale data: rated from the criteria.",
+                criteria=by_section.get(assessment.section_id, {}),
             )
 
 
