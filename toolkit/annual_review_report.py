@@ -18,9 +18,11 @@ from django.utils import timezone
 from prevent_compliance.models import SecurityMarking, get_organisation
 from prevent_compliance.pdf import render_html, render_pdf
 
+from . import rating_rules
 from .models import (
     Action,
     Criterion,
+    CriterionAssessment,
     Evidence,
     Rating,
     ReviewPeriod,
@@ -72,12 +74,27 @@ def register_decision_provider(provider: DecisionProvider) -> None:
         DECISION_PROVIDERS.append(provider)
 
 
+# Other parts of the toolkit add entries to the report's context (the training records add
+# ``training``, their percentages): each provider takes the period and returns a dict.
+CONTEXT_PROVIDERS: list[Callable[[ReviewPeriod], dict[str, object]]] = []
+
+
+def register_context_provider(provider: Callable[[ReviewPeriod], dict[str, object]]) -> None:
+    if provider not in CONTEXT_PROVIDERS:
+        CONTEXT_PROVIDERS.append(provider)
+
+
 @dataclass
 class SectionReport:
     section: Section
     assessment: SectionAssessment | None
     previous_rating: str | None
     criteria: list[tuple[Criterion, list[Evidence]]] = field(default_factory=list)
+    # Each criterion's rating in the period, with its evidence and overdue flags (rows for
+    # the template: criterion, rating, note, reason, to_reconfirm, evidence[(item, overdue)]).
+    criterion_rows: list[dict[str, object]] = field(default_factory=list)
+    criteria_summary: str = ""
+    proposed: str = ""  # the rating proposed from the criteria, in words
     evidence: list[Evidence] = field(default_factory=list)
     actions: list[Action] = field(default_factory=list)
     decisions: list[ReportDecision] = field(default_factory=list)
@@ -142,8 +159,14 @@ def _section_reports(period: ReviewPeriod, previous: ReviewPeriod | None) -> lis
     ]
 
 
-def _file_evidence(reports: dict[int, SectionReport], evidence: list[Evidence]) -> None:
-    """Each piece of evidence under its sections, and under each criterion it supports."""
+def _file_evidence(
+    reports: dict[int, SectionReport],
+    evidence: list[Evidence],
+    ratings: dict[int, CriterionAssessment],
+    today: date,
+) -> None:
+    """Each piece of evidence under its sections, and under each criterion it supports, with
+    each criterion's rating in the period and the rating its criteria propose."""
     by_criterion = defaultdict(list)
     for item in evidence:
         for section in item.sections.all():
@@ -152,7 +175,33 @@ def _file_evidence(reports: dict[int, SectionReport], evidence: list[Evidence]) 
         for criterion in item.criteria.all():
             by_criterion[criterion.pk].append(item)
     for report in reports.values():
-        report.criteria = [(c, by_criterion[c.pk]) for c in report.section.criteria.all()]
+        criteria = list(report.section.criteria.all())
+        report.criteria = [(c, by_criterion[c.pk]) for c in criteria]
+        states = []
+        for criterion in criteria:
+            row = ratings.get(criterion.pk)
+            rating = row.rating if row else Rating.NOT_ASSESSED
+            items = by_criterion[criterion.pk]
+            states.append(
+                rating_rules.CriterionState(
+                    criterion=criterion,
+                    rating=rating,
+                    evidence=items,
+                    to_reconfirm=bool(row and row.to_reconfirm),
+                )
+            )
+            report.criterion_rows.append(
+                {
+                    "criterion": criterion,
+                    "rating": Rating(rating).label,
+                    "note": row.note if row else "",
+                    "reason": row.reason if row else "",
+                    "to_reconfirm": bool(row and row.to_reconfirm),
+                    "evidence": [(e, rating_rules.overdue(e, today)) for e in items],
+                }
+            )
+        report.criteria_summary = rating_rules.status_summary(rating_rules.status_counts(states))
+        report.proposed = rating_rules.propose(states, today).label if criteria else ""
 
 
 def _file_under_sections(
@@ -160,12 +209,17 @@ def _file_under_sections(
     evidence: list[Evidence],
     actions: list[Action],
     decisions: list[ReportDecision],
+    ratings: dict[int, CriterionAssessment],
+    today: date,
 ) -> None:
     """Put each record under the sections it concerns."""
-    _file_evidence(reports, evidence)
+    _file_evidence(reports, evidence, ratings, today)
+    # By number: an action carried into a period on a newer edition moved to that edition's
+    # section, and still belongs under the same section of the earlier period's report.
+    by_number = {r.section.number: r for r in reports.values()}
     for action in actions:
-        if action.section_id in reports:
-            reports[action.section_id].actions.append(action)
+        if action.section.number in by_number:
+            by_number[action.section.number].actions.append(action)
     for decision in decisions:
         for section_id in decision.section_ids:
             if section_id in reports:
@@ -189,12 +243,13 @@ def annual_review_context(period: ReviewPeriod, *, final: bool = False) -> dict[
     )
     decisions = period_decisions(period)
     reports = {r.section.pk: r for r in section_reports}
-    _file_under_sections(reports, evidence, actions, decisions)
+    ratings = {r.criterion_id: r for r in CriterionAssessment.objects.filter(period=period)}
+    _file_under_sections(reports, evidence, actions, decisions, ratings, today)
 
     ratings = Counter(r.assessment.rating for r in section_reports if r.assessment)
     sensitive = any(e.marking == SecurityMarking.OFFICIAL_SENSITIVE for e in evidence)
     organisation = get_organisation()
-    return {
+    context: dict[str, object] = {
         "organisation": organisation,
         "period": period,
         "previous": previous,
@@ -216,6 +271,9 @@ def annual_review_context(period: ReviewPeriod, *, final: bool = False) -> dict[
         "evidence_count": len(evidence),
         "sign_off": _sign_off(period),
     }
+    for provider in CONTEXT_PROVIDERS:
+        context.update(provider(period))
+    return context
 
 
 def annual_review_html(period: ReviewPeriod, *, final: bool = False) -> str:

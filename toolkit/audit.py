@@ -5,7 +5,7 @@ from django.db.models.functions import Concat, ExtractYear
 
 from prevent_compliance.audit.registry import register_history
 
-from .models import Action, Evidence, ReviewPeriod, SectionAssessment
+from .models import Action, CriterionAssessment, Evidence, ReviewPeriod, SectionAssessment
 
 register_history(
     "evidence",
@@ -48,5 +48,42 @@ register_history(
     ),
     title=Concat(
         Value("Section "), "section__number", Value(", "), "period__label", output_field=CharField()
+    ),
+)
+
+
+def _criterion_rating_lookup(identifier: str) -> dict:
+    """``2026-2.3``: criterion 2.3 in the period starting in 2026."""
+    year, code = identifier.split("-", 1)
+    section, number = code.split(".", 1)
+    return {
+        "period__start_date__year": int(year),
+        "criterion__section__number": int(section),
+        "criterion__number": int(number),
+    }
+
+
+register_history(
+    "criterion-rating",
+    CriterionAssessment,
+    view_perm="toolkit.view_sectionassessment",
+    lookup=_criterion_rating_lookup,
+    identify=lambda a: f"{a.period.year}-{a.criterion.section.number}.{a.criterion.number}",
+    log_identifier=Concat(
+        ExtractYear("period__start_date"),
+        Value("-"),
+        "criterion__section__number",
+        Value("."),
+        "criterion__number",
+        output_field=CharField(),
+    ),
+    title=Concat(
+        Value("Criterion "),
+        "criterion__section__number",
+        Value("."),
+        "criterion__number",
+        Value(", "),
+        "period__label",
+        output_field=CharField(),
     ),
 )

@@ -1,21 +1,44 @@
 """Forms for toolkit records, rendered with GOV.UK Frontend markup (crispy-forms-gds)."""
 
+from datetime import timedelta
+
 import django_filters
 from crispy_forms_gds.choices import Choice
-from crispy_forms_gds.layout import Field, Layout
+from crispy_forms_gds.layout import (
+    ConditionalQuestion,
+    ConditionalRadios,
+    Field,
+    Fieldset,
+    Fluid,
+    Layout,
+)
 from django import forms
 from django.contrib.auth import get_user_model
+from django.db.models import Q
 from django.forms.utils import flatatt
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
 
-from prevent_compliance.forms import GovUKDateField, gds_helper
+from prevent_compliance.forms import GovUKDateField, gds_helper, query_text
 from prevent_compliance.models import SecurityMarking
 from prevent_compliance.roles import Role
 from prevent_compliance.uploads import ALLOWED_DESCRIPTION, validate_upload
 
-from .models import RATING_MEANINGS, Action, Criterion, Evidence, GuidanceUpdate, Rating, Section
+from .models import (
+    CRITERION_RATING_MEANINGS,
+    CRITERION_RATINGS,
+    Action,
+    Criterion,
+    Evidence,
+    GuidanceUpdate,
+    Rating,
+    ReviewPeriod,
+    Section,
+    ToolkitEdition,
+)
+from .rating_rules import CriterionInput
 
 
 def staff_users():
@@ -36,6 +59,27 @@ class UserChoiceField(forms.ModelChoiceField):
 class CriterionMultipleChoiceField(forms.ModelMultipleChoiceField):
     def label_from_instance(self, obj):
         return f"{obj.code} {obj.text}"
+
+
+def criteria_by_section(field: forms.BoundField) -> list[tuple[Section, list[dict]]]:
+    """The criterion checkboxes grouped by their section, in the order of the sections and
+    numbered as crispy-forms-gds numbers one list (``id_criteria_1`` …), so the error summary
+    links to the first box. One query: the field's criteria with their sections."""
+    chosen = {str(v) for v in (field.value() or [])}
+    groups: dict[int, tuple[Section, list[dict]]] = {}
+    for index, criterion in enumerate(field.field.queryset, start=1):
+        section = criterion.section
+        group = groups.setdefault(section.pk, (section, []))
+        group[1].append(
+            {
+                "id": f"id_{field.html_name}_{index}",
+                "value": criterion.pk,
+                "code": criterion.code,
+                "text": criterion.text,
+                "checked": str(criterion.pk) in chosen,
+            }
+        )
+    return sorted(groups.values(), key=lambda group: group[0].number)
 
 
 class VersionField(forms.IntegerField):
@@ -98,9 +142,12 @@ class EvidenceForm(forms.ModelForm):
         self.fields["kind"].choices = Evidence.Kind.choices
         self.fields["marking"].choices = SecurityMarking.choices
         self.fields["sections"].queryset = Section.objects.filter(edition=edition)
-        self.fields["criteria"].queryset = Criterion.objects.filter(
-            section__edition=edition
-        ).select_related("section")
+        self.fields["criteria"].queryset = (
+            Criterion.objects.filter(section__edition=edition)
+            .select_related("section")
+            .order_by("section__number", "number")
+        )
+        self.fields["title"].widget.attrs["autocomplete"] = "off"
         self.fields[
             "upload"
         ].help_text = (
@@ -114,17 +161,22 @@ class EvidenceForm(forms.ModelForm):
         self.helper = gds_helper(submit_label="Save evidence")
         self.helper.layout = Layout(
             Field("version"),
-            Field.text("title"),
+            Field.text("title", field_width=Fluid.FULL),
             Field.textarea("description", rows=4),
             Field.radios("kind"),
-            Field("upload"),
-            Field.text("url"),
+            Field("upload", css_class="govuk-file-upload"),
+            Field.text("url", field_width=Fluid.FULL),
             Field("effective_date"),
             Field("review_by"),
             Field.radios("marking"),
             Field.checkboxes("sections", small=True),
-            Field.checkboxes("criteria", small=True),
+            # Grouped by section, a fieldset and legend each (not one list of 40 boxes).
+            Field("criteria", template="toolkit/evidence_criteria_field.html"),
         )
+
+    @property
+    def criteria_groups(self) -> list[tuple[Section, list[dict]]]:
+        return criteria_by_section(self["criteria"])
 
     def clean_upload(self):
         upload = self.cleaned_data.get("upload")
@@ -146,8 +198,14 @@ class EvidenceForm(forms.ModelForm):
         sections, criteria = cleaned.get("sections"), cleaned.get("criteria")
         if sections is not None and criteria:
             section_ids = {s.pk for s in sections}
-            if any(c.section_id not in section_ids for c in criteria):
-                self.add_error("criteria", "Each criterion must belong to a section you selected")
+            stray = [c for c in criteria if c.section_id not in section_ids]
+            if stray:
+                names = ", ".join(f"{c.code} (section {c.section.number})" for c in stray)
+                self.add_error(
+                    "criteria",
+                    f"Criterion {names} is not in a section you selected: select its "
+                    "section too, or untick the criterion",
+                )
         return cleaned
 
 
@@ -194,6 +252,8 @@ class ActionForm(forms.ModelForm):
             section__edition=edition
         ).select_related("section")
         self.fields["criterion"].label_from_instance = lambda c: f"{c.code} {c.text[:90]}"
+        if not self.is_bound:
+            self._limit_criteria()
         self.fields["criterion"].empty_label = "None"
         self.fields["priority"].choices = Action.Priority.choices
         self.fields["status"].choices = Action.Status.choices
@@ -201,7 +261,7 @@ class ActionForm(forms.ModelForm):
         self.helper = gds_helper(submit_label="Save action")
         self.helper.layout = Layout(
             Field("version"),
-            Field.text("title"),
+            Field.text("title", field_width=Fluid.FULL),
             Field.textarea("description", rows=4),
             Field.select("section"),
             Field.select("criterion"),
@@ -213,11 +273,31 @@ class ActionForm(forms.ModelForm):
             Field.textarea("progress_notes", rows=5),
         )
 
+    def _limit_criteria(self) -> None:
+        """Offer only the section's criteria when the page opens on one (a page without
+        script cannot follow a change of section; a posted form is checked against every
+        criterion of the edition, so clean() can name a mismatch)."""
+        section = self.initial.get("section")
+        if not isinstance(section, Section):  # a saved action's initial is the section's pk
+            section = self.instance.section if self.instance.section_id else None
+        if section is not None:
+            field = self.fields["criterion"]
+            field.queryset = field.queryset.filter(section=section)
+            field.help_text = (
+                f"Optional: one of section {section.number}'s criteria. To choose another "
+                "section's, change the section and save: the list follows it."
+            )
+
     def clean(self):
         cleaned = super().clean()
         section, criterion = cleaned.get("section"), cleaned.get("criterion")
         if section and criterion and criterion.section_id != section.pk:
-            self.add_error("criterion", "Choose a criterion from the selected section, or none")
+            self.add_error(
+                "criterion",
+                f"Criterion {criterion.code} is in section {criterion.section.number}, not "
+                f"section {section.number} ({section.title}): choose one of section "
+                f"{section.number}'s criteria, or none",
+            )
         done = cleaned.get("status") == Action.Status.DONE
         if cleaned.get("completed_on") and not done:
             self.add_error("completed_on", "Only give a completion date when the action is done")
@@ -226,35 +306,234 @@ class ActionForm(forms.ModelForm):
         return cleaned
 
 
+class _Reveal(ConditionalQuestion):
+    """A radio that reveals fields, and only then points aria-controls at them."""
+
+    template = "toolkit/partials/conditional_question.html"
+
+
+def _radios(field: str, choices: list[tuple[str, list[str]]]) -> ConditionalRadios:
+    """Radios where each (label, fields) choice reveals its fields when it is selected."""
+    return ConditionalRadios(field, *[_Reveal(label, *fields) for label, fields in choices])
+
+
+class _Fragment:
+    """Ready-escaped HTML in a crispy layout. crispy's own HTML object renders its text as a
+    template, which would run template code typed into an evidence title."""
+
+    def __init__(self, html: str):
+        self.html = html
+
+    def render(self, *args, **kwargs) -> str:
+        return self.html
+
+
+def _evidence_fragment(evidence: list, today) -> str:
+    """The criterion's evidence in the period, each flagged when its review is overdue."""
+    if not evidence:
+        return mark_safe(
+            '<p class="govuk-body-s"><strong class="govuk-tag govuk-tag--red">No evidence</strong>'
+            " linked to this criterion in this review period.</p>"
+        )
+    items = []
+    for item in evidence:
+        flag = ""
+        if item.review_by and item.review_by < today:
+            flag = format_html(
+                ' <strong class="govuk-tag govuk-tag--red">Overdue for review</strong>'
+                ' <span class="app-meta">review was due {}</span>',
+                date_format(item.review_by, "j F Y"),
+            )
+        items.append(
+            format_html(
+                '<li><a class="govuk-link" href="{}">{}</a>{}</li>',
+                item.get_absolute_url(),
+                item.title,
+                flag,
+            )
+        )
+    return format_html(
+        '<p class="govuk-body-s govuk-!-margin-bottom-1">Evidence in this review period:</p>'
+        '<ul class="govuk-list govuk-body-s">{}</ul>',
+        mark_safe("".join(items)),  # noqa: S308 (each item built with format_html)
+    )
+
+
+CRITERION_CHOICES = [
+    Choice(r.value, r.label, hint=CRITERION_RATING_MEANINGS[r]) for r in CRITERION_RATINGS
+]
+
+
 class AssessmentForm(forms.Form):
+    """A section's assessment on one page: each criterion in its own fieldset, then the
+    section rating, proposed from the criteria unless overridden with a justification.
+
+    The form presents the rules; ``services.assessment_update`` enforces them (its errors
+    are keyed by these field names, so they show beside the criterion they name).
+    """
+
+    ACCEPT, OVERRIDE = "proposed", "override"
+
     version = VersionField()
-    rating = forms.ChoiceField(
-        choices=[Choice(r.value, r.label, hint=RATING_MEANINGS[r]) for r in Rating],
+    accept = forms.ChoiceField(
+        label="Section rating",
         widget=forms.RadioSelect,
-        error_messages={"required": "Select a rating"},
+        error_messages={"required": "Select whether to use the proposed rating"},
+    )
+    rating = forms.ChoiceField(
+        label="Rating",
+        required=False,
+        choices=[("", "Choose a rating")] + [(r.value, r.label) for r in Rating],
+    )
+    override_justification = forms.CharField(
+        label="Why the rating differs from the one proposed",
+        widget=forms.Textarea,
+        required=False,
+        help_text="Say what the criteria do not show. This is printed in the annual review.",
     )
     narrative = forms.CharField(
         widget=forms.Textarea,
         required=False,
-        help_text="Why this rating: what the evidence shows and what is missing.",
+        help_text="Why this rating: what the evidence shows and what is missing. Needed for "
+        "every rating except not assessed and not applicable.",
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, rows, evidence, proposed, today, **kwargs):
         super().__init__(*args, **kwargs)
-        self.helper = gds_helper(submit_label="Save rating")
-        self.helper.layout = Layout(
-            Field("version"),
-            Field.radios("rating", legend_size="m", legend_tag="h2"),
-            Field.textarea("narrative", rows=8),
+        self.rows = rows
+        self.proposed = proposed
+        proposed_label = proposed.label if proposed else "none"
+        self.fields["accept"].choices = [
+            Choice(
+                self.ACCEPT,
+                "Use the rating proposed from the criteria",
+                hint=f"Proposed from the criteria as last saved: {proposed_label}. If you "
+                "change a criterion above, the proposal is worked out again when you save.",
+            ),
+            Choice(self.OVERRIDE, "Give a different rating, with a justification"),
+        ]
+        layout = [Field("version")]
+        for row in rows:
+            layout.append(self._criterion_fieldset(row, evidence.get(row.criterion_id, []), today))
+        layout += [
+            Fieldset(
+                _radios(
+                    "accept",
+                    [
+                        ("Use the rating proposed from the criteria", []),
+                        (
+                            "Give a different rating, with a justification",
+                            [
+                                Field.select("rating"),
+                                Field.textarea("override_justification", rows=4),
+                            ],
+                        ),
+                    ],
+                ),
+                Field.textarea("narrative", rows=6),
+                legend=f"Section rating (proposed: {proposed_label})",
+                legend_size="m",
+                legend_tag="h2",
+            )
+        ]
+        self.helper = gds_helper(submit_label="Save assessment")
+        self.helper.layout = Layout(*layout)
+
+    def _criterion_fieldset(self, row, evidence, today):
+        criterion = row.criterion
+        prefix = f"criterion_{criterion.number}"
+        self.fields[f"{prefix}_rating"] = forms.ChoiceField(
+            label=f"How well is criterion {criterion.code} met?",
+            choices=CRITERION_CHOICES,
+            widget=forms.RadioSelect,
+            error_messages={"required": f"Select a rating for criterion {criterion.code}"},
         )
+        self.fields[f"{prefix}_reason"] = forms.CharField(
+            label=f"Why criterion {criterion.code} does not apply",
+            widget=forms.Textarea(attrs={"rows": 3}),
+            required=False,
+        )
+        self.fields[f"{prefix}_note"] = forms.CharField(
+            label=f"Note on criterion {criterion.code} (optional)",
+            widget=forms.Textarea,
+            required=False,
+            help_text="What the evidence shows, or what is missing.",
+        )
+        duty = criterion.get_duty_holder_display()
+        about = format_html(
+            '<p class="govuk-body-s"><strong class="govuk-tag {}">{}</strong>{}{}</p>{}{}',
+            criterion.level_tag_class,
+            criterion.get_level_display(),
+            format_html(" Whose duty: {}.", duty) if duty else "",
+            format_html(" Source: {}.", criterion.source) if criterion.source else "",
+            _evidence_fragment(evidence, today),
+            mark_safe(
+                '<p class="govuk-body-s"><strong class="govuk-tag govuk-tag--orange">'
+                "To re-confirm</strong> Carried forward from the previous period.</p>"
+            )
+            if row.to_reconfirm
+            else "",
+        )
+        return Fieldset(
+            _Fragment(about),
+            _radios(
+                f"{prefix}_rating",
+                [
+                    (r.label, [f"{prefix}_reason"] if r == Rating.NOT_APPLICABLE else [])
+                    for r in CRITERION_RATINGS
+                ],
+            ),
+            Field.textarea(f"{prefix}_note", rows=2),
+            legend=f"{criterion.code} {criterion.text}",
+            legend_size="s",
+            legend_tag="h2",
+            css_class="app-criterion",
+        )
+
+    def criteria_values(self) -> dict[int, CriterionInput]:
+        """Each criterion's rating, reason and note as the service takes them."""
+        data = self.cleaned_data
+        return {
+            row.criterion_id: CriterionInput(
+                rating=data[f"criterion_{row.criterion.number}_rating"],
+                reason=data.get(f"criterion_{row.criterion.number}_reason", ""),
+                note=data.get(f"criterion_{row.criterion.number}_note", ""),
+            )
+            for row in self.rows
+        }
 
     def clean(self):
         cleaned = super().clean()
-        rating = cleaned.get("rating")
-        needs_reason = rating in (Rating.EXCEEDING, Rating.PARTLY_MET, Rating.NOT_MET)
-        if needs_reason and not cleaned.get("narrative", "").strip():
-            self.add_error("narrative", "Explain the rating: say what the evidence shows")
+        for row in self.rows:
+            prefix = f"criterion_{row.criterion.number}"
+            if cleaned.get(f"{prefix}_rating") != Rating.NOT_APPLICABLE:
+                continue
+            if row.criterion.is_must:
+                self.add_error(
+                    f"{prefix}_rating",
+                    f"Criterion {row.criterion.code} is a legal requirement (must), so it "
+                    "cannot be not applicable",
+                )
+            elif not cleaned.get(f"{prefix}_reason", "").strip():
+                self.add_error(
+                    f"{prefix}_reason", f"Say why criterion {row.criterion.code} does not apply"
+                )
+        if cleaned.get("accept") == self.OVERRIDE:
+            if not cleaned.get("rating"):
+                self.add_error("rating", "Choose the rating you are giving instead")
+            if not cleaned.get("override_justification", "").strip():
+                self.add_error(
+                    "override_justification",
+                    "Explain why the rating differs from the one proposed from the criteria",
+                )
         return cleaned
+
+    @property
+    def chosen_rating(self) -> str | None:
+        """The rating given instead of the proposal, or None to use the proposal."""
+        if self.cleaned_data.get("accept") == self.OVERRIDE:
+            return self.cleaned_data["rating"]
+        return None
 
 
 def _overdue_filter(queryset, name, value):
@@ -298,6 +577,7 @@ class ActionFilter(django_filters.FilterSet):
     overdue = django_filters.ChoiceFilter(
         choices=[("yes", "Overdue only"), ("no", "Not overdue")],
         empty_label="Overdue or not",
+        label="Overdue",  # a method filter has no model field to name it ("[invalid name]")
         method=_overdue_filter,
     )
 
@@ -314,6 +594,131 @@ class ActionFilter(django_filters.FilterSet):
             self.filters[name].field.widget.attrs["class"] = "govuk-select"
 
 
+# --- Finding evidence ---------------------------------------------------------------------
+
+
+REVIEW_STATES = [
+    ("in_date", "In date"),
+    ("due_soon", "Review due soon"),
+    ("overdue", "Review overdue"),
+    ("none", "No review date"),
+]
+
+
+def _review_state_filter(queryset, name, value):
+    """In date, due within the reminder window (toolkit.reminders), overdue, or never set."""
+    from .reminders import EVIDENCE_WINDOW_DAYS
+
+    today = timezone.localdate()
+    soon = today + timedelta(days=EVIDENCE_WINDOW_DAYS)
+    if value == "in_date":
+        return queryset.filter(review_by__gt=soon)
+    if value == "due_soon":
+        return queryset.filter(review_by__gte=today, review_by__lte=soon)
+    if value == "overdue":
+        return queryset.filter(review_by__lt=today)
+    if value == "none":
+        return queryset.filter(review_by__isnull=True)
+    return queryset
+
+
+def _evidence_search(queryset, name, value):
+    words = query_text(value, max_length=100)
+    if not words:
+        return queryset
+    return queryset.filter(Q(title__icontains=words) | Q(description__icontains=words))
+
+
+# The sortable columns of the evidence list: what the links in the headings sort by.
+EVIDENCE_SORTS = {
+    "title": ("title",),
+    "kind": ("kind", "title"),
+    "effective": ("effective_date", "title"),
+    "review": ("review_by", "title"),
+    "marking": ("marking", "title"),
+}
+EVIDENCE_DEFAULT_SORT = "-effective"  # the latest effective date first
+
+
+def _sort_choices(sorts: dict) -> list[tuple[str, str]]:
+    return [(key, key) for key in sorts] + [(f"-{key}", f"-{key}") for key in sorts]
+
+
+def sort_queryset(queryset, sorts: dict, value: str, default: str):
+    """Order by the column a heading link asked for (``-`` for descending), then by pk."""
+    value = value or default
+    descending = value.startswith("-")
+    fields = sorts[value.lstrip("-")]
+    return queryset.order_by(*[f"-{f}" if descending else f for f in fields], "-pk")
+
+
+class EvidenceFilter(django_filters.FilterSet):
+    """The evidence list's search and filters; a bad value is a field error, never a 500."""
+
+    q = django_filters.CharFilter(label="Search titles and descriptions", method=_evidence_search)
+    section = django_filters.ModelChoiceFilter(
+        field_name="sections",
+        queryset=Section.objects.none(),
+        empty_label="All sections",
+        label="Section",
+    )
+    kind = django_filters.ChoiceFilter(choices=Evidence.Kind.choices, empty_label="Any kind")
+    marking = django_filters.ChoiceFilter(
+        choices=SecurityMarking.choices, empty_label="Any marking"
+    )
+    period = django_filters.ModelChoiceFilter(
+        field_name="periods",
+        queryset=ReviewPeriod.objects.none(),
+        empty_label="Any review period",
+        label="Review period",
+    )
+    review = django_filters.ChoiceFilter(
+        choices=REVIEW_STATES,
+        empty_label="Any review state",
+        label="Review state",
+        method=_review_state_filter,
+    )
+    sort = django_filters.ChoiceFilter(
+        choices=_sort_choices(EVIDENCE_SORTS), method=lambda queryset, name, value: queryset
+    )
+
+    class Meta:
+        model = Evidence
+        fields = ["q", "section", "kind", "marking", "period", "review"]
+
+    def __init__(self, *args, edition=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.filters["section"].queryset = Section.objects.filter(edition=edition)
+        self.filters["section"].field.label_from_instance = lambda s: f"{s.number}. {s.title}"
+        self.filters["period"].queryset = ReviewPeriod.objects.order_by("-start_date")
+        self.filters["period"].field.label_from_instance = lambda p: p.label
+        self.filters["sort"].field.widget = forms.HiddenInput()
+        self.filters["sort"].field.error_messages["invalid_choice"] = (
+            "The list cannot be sorted that way: it is sorted by effective date instead"
+        )
+        for name, filter_ in self.filters.items():
+            field = filter_.field
+            if name == "q":
+                field.widget.input_type = "search"
+                field.widget.attrs["class"] = "govuk-input govuk-!-width-full"
+            elif name != "sort":
+                field.widget.attrs["class"] = "govuk-select"
+                what = (field.label or name).lower()
+                field.error_messages["invalid_choice"] = f"Choose a {what} from the list"
+
+    @property
+    def sort_value(self) -> str:
+        """The sort asked for, if valid; else the default."""
+        if self.is_bound and self.form.is_valid():
+            return self.form.cleaned_data.get("sort") or EVIDENCE_DEFAULT_SORT
+        value = self.data.get("sort", "") if self.is_bound else ""
+        return value if value in dict(_sort_choices(EVIDENCE_SORTS)) else EVIDENCE_DEFAULT_SORT
+
+    @property
+    def sorted_qs(self):
+        return sort_queryset(self.qs, EVIDENCE_SORTS, self.sort_value, EVIDENCE_DEFAULT_SORT)
+
+
 class PeriodStartForm(forms.Form):
     label = forms.CharField(
         max_length=20,
@@ -322,12 +727,31 @@ class PeriodStartForm(forms.Form):
     )
     start_date = GovUKDateField(label="Start date")
     end_date = GovUKDateField(label="End date")
+    edition = forms.ModelChoiceField(
+        label="Toolkit edition to assess against",
+        queryset=ToolkitEdition.objects.none(),
+        widget=forms.RadioSelect,
+        empty_label=None,
+        required=False,  # none chosen: the previous period's edition (the latest for a first)
+        help_text="Earlier periods keep the edition they were assessed against. Moving to a "
+        "newer edition carries each rating, note and evidence link to the criteria that take "
+        "over from the old ones, marked “to re-confirm”.",
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        editions = ToolkitEdition.objects.order_by("-code")
+        self.fields["edition"].queryset = editions
+        self.fields["edition"].label_from_instance = lambda e: (
+            f"{e.title}"
+            + (f" (published {date_format(e.published_on, 'j F Y')})" if e.published_on else "")
+        )
         self.helper = gds_helper(submit_label="Open review period")
         self.helper.layout = Layout(
-            Field.text("label", field_width=10), Field("start_date"), Field("end_date")
+            Field.text("label", field_width=10),
+            Field("start_date"),
+            Field("end_date"),
+            Field.radios("edition", legend_size="s"),
         )
 
     def clean(self):

@@ -63,12 +63,34 @@ class Criterion(models.Model):
 
     class Level(models.TextChoices):
         MUST = "must", "Must (legal requirement)"
-        SHOULD = "should", "Should (expected good practice)"
+        SHOULD = "should", "Should (expected by guidance)"
+        COULD = "could", "Could (good practice)"
+
+    class DutyHolder(models.TextChoices):
+        """Whose duty the criterion describes; for an OPCC the others are about assurance."""
+
+        OPCC = "opcc", "OPCC"
+        LOCAL_AUTHORITY = "local_authority", "Local authority and partners"
+        POLICE = "police", "Police"
+        SHARED = "shared", "Shared"
 
     section = models.ForeignKey(Section, on_delete=models.PROTECT, related_name="criteria")
     number = models.PositiveSmallIntegerField()
     text = models.TextField()
     level = models.CharField(max_length=6, choices=Level.choices)
+    duty_holder = models.CharField(
+        "whose duty", max_length=20, choices=DutyHolder.choices, blank=True
+    )
+    source = models.CharField(
+        "source", max_length=300, blank=True, help_text="Document and section it rests on."
+    )
+    replaces = models.ManyToManyField(
+        "self",
+        symmetrical=False,
+        related_name="replaced_by",
+        blank=True,
+        help_text="Criteria of the previous edition this one takes over (edition mapping).",
+    )
 
     history = HistoricalRecords()
 
@@ -88,6 +110,14 @@ class Criterion(models.Model):
     def code(self) -> str:
         """The criterion's number as people cite it, for example 3.2."""
         return f"{self.section.number}.{self.number}"
+
+    @property
+    def is_must(self) -> bool:
+        return self.level == self.Level.MUST
+
+    @property
+    def level_tag_class(self) -> str:
+        return LEVEL_TAG_CLASSES.get(self.level, "govuk-tag--blue")
 
 
 class ReviewPeriodQuerySet(models.QuerySet):
@@ -256,6 +286,11 @@ class SectionAssessment(models.Model):
         related_name="+",
         verbose_name="previous period's assessment",
     )
+    override_justification = models.TextField(
+        "why the rating differs from the one proposed",
+        blank=True,
+        help_text="Required when the rating is not the one proposed from the criteria.",
+    )
 
     history = HistoricalRecords()
 
@@ -276,6 +311,95 @@ class SectionAssessment(models.Model):
     @property
     def rating_meaning(self) -> str:
         return RATING_MEANINGS[Rating(self.rating)]
+
+    @property
+    def rating_tag_class(self) -> str:
+        return RATING_TAG_CLASSES[Rating(self.rating)]
+
+
+# What a criterion can be rated: the section ratings without "Exceeding" (a judgement on the
+# section as a whole, never on one criterion).
+CRITERION_RATINGS = (
+    Rating.MET,
+    Rating.PARTLY_MET,
+    Rating.NOT_MET,
+    Rating.NOT_APPLICABLE,
+    Rating.NOT_ASSESSED,
+)
+CRITERION_RATING_MEANINGS = {
+    Rating.MET: "Fully met, with evidence",
+    Rating.PARTLY_MET: "Some of it is met",
+    Rating.NOT_MET: "Not met, or there is no evidence",
+    Rating.NOT_APPLICABLE: "Does not apply to this office (say why)",
+    Rating.NOT_ASSESSED: "Not rated yet",
+}
+
+
+class CriterionAssessment(models.Model):
+    """How the OPCC rates itself against one criterion in one review period."""
+
+    period = models.ForeignKey(
+        ReviewPeriod, on_delete=models.PROTECT, related_name="criterion_assessments"
+    )
+    criterion = models.ForeignKey(Criterion, on_delete=models.PROTECT, related_name="assessments")
+    rating = models.CharField(
+        max_length=20,
+        choices=[(r.value, r.label) for r in CRITERION_RATINGS],
+        default=Rating.NOT_ASSESSED,
+    )
+    reason = models.TextField(
+        "why it does not apply", blank=True, help_text="Required when not applicable."
+    )
+    note = models.TextField(blank=True, help_text="What the evidence shows, or what is missing.")
+    to_reconfirm = models.BooleanField(
+        "to re-confirm",
+        default=False,
+        help_text="Carried forward from the previous period and not yet confirmed.",
+    )
+    carried_from = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="previous period's rating",
+    )
+    assessed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    assessed_at = models.DateTimeField(null=True, blank=True)
+    version = models.PositiveIntegerField(
+        default=1, editable=False, help_text="Counts saves, to refuse edits of a stale copy."
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["period", "criterion__section__number", "criterion__number"]
+        verbose_name = "criterion rating"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["period", "criterion"], name="toolkit_criterion_rating_one_per_period"
+            ),
+            models.CheckConstraint(
+                condition=~Q(rating=Rating.NOT_APPLICABLE) | ~Q(reason=""),
+                name="toolkit_criterion_rating_not_applicable_has_reason",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.criterion.code} ({self.period.label}): {self.get_rating_display()}"
+
+    def get_absolute_url(self):
+        return reverse("toolkit:section_detail", kwargs={"number": self.criterion.section.number})
+
+    def clean(self):
+        if self.rating == Rating.NOT_APPLICABLE and not self.reason.strip():
+            raise ValidationError({"reason": "Say why this criterion does not apply"})
 
     @property
     def rating_tag_class(self) -> str:
@@ -586,6 +710,11 @@ class ReminderLog(models.Model):
 
 
 # GOV.UK tag colours; the status is always written in the tag, never shown by colour alone.
+LEVEL_TAG_CLASSES = {
+    Criterion.Level.MUST: "govuk-tag--purple",
+    Criterion.Level.SHOULD: "govuk-tag--blue",
+    Criterion.Level.COULD: "govuk-tag--grey",
+}
 PERIOD_STATUS_TAG_CLASSES = {
     ReviewPeriod.Status.OPEN: "govuk-tag--grey",
     ReviewPeriod.Status.IN_REVIEW: "govuk-tag--blue",

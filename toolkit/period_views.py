@@ -12,9 +12,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from prevent_compliance import web
 from prevent_compliance.rules import allowed, require
 
-from . import annual_review_report, exports, services
+from . import annual_review_report, exports, rating_rules, selectors, services
 from .forms import GuidanceForm, PeriodStartForm
-from .models import ExportJob, GuidanceUpdate, ReviewPeriod, SectionAssessment
+from .models import ExportJob, GuidanceUpdate, ReviewPeriod, SectionAssessment, ToolkitEdition
 
 PAGE_SIZE = 25
 PDF = "application/pdf"
@@ -66,6 +66,12 @@ def period_detail(request, year: int):
         .select_related("section", "assessed_by", "carried_from")
         .order_by("section__number")
     )
+    criteria = selectors.criterion_status_by_section(period)
+    assessments = list(assessments)
+    for assessment in assessments:
+        assessment.criteria_summary = rating_rules.status_summary(
+            criteria.get(assessment.section_id, {})
+        )
     return render(
         request,
         "toolkit/period_detail.html",
@@ -100,8 +106,15 @@ def period_start(request):
     require(request.user, "toolkit.add_reviewperiod")
     previous = ReviewPeriod.objects.order_by("-start_date").first()
     start, end, label = _next_period_dates(previous)
+    latest = ToolkitEdition.objects.order_by("-code").first()
     form = PeriodStartForm(
-        **web.bound(request), initial={"label": label, "start_date": start, "end_date": end}
+        **web.bound(request),
+        initial={
+            "label": label,
+            "start_date": start,
+            "end_date": end,
+            "edition": previous.edition if previous else latest,
+        },
     )
     if form.is_valid():
         try:
@@ -115,7 +128,11 @@ def period_start(request):
                 "previous period are marked “to re-confirm”.",
             )
             return redirect(period)
-    return render(request, "toolkit/period_start.html", {"form": form, "previous": previous})
+    return render(
+        request,
+        "toolkit/period_start.html",
+        {"form": form, "previous": previous, "newer": previous and latest != previous.edition},
+    )
 
 
 @require_POST

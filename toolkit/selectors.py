@@ -10,7 +10,6 @@ from django.db.models import (
     Func,
     IntegerField,
     OuterRef,
-    Prefetch,
     QuerySet,
     Subquery,
     Value,
@@ -21,9 +20,11 @@ from django.http import Http404
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
+from . import rating_rules
 from .models import (
+    CRITERION_RATINGS,
     Action,
-    Criterion,
+    CriterionAssessment,
     Evidence,
     ReviewPeriod,
     Section,
@@ -49,10 +50,14 @@ def section_overview(
     period: ReviewPeriod | None,
 ) -> list[tuple[Section, SectionAssessment | None]]:
     """Each section with its assessment in the period and counts of its records."""
-    sections = _sections_with_counts(period)
+    sections = list(_sections_with_counts(period))
     assessments = {}
     if period:
         assessments = {a.section_id: a for a in SectionAssessment.objects.filter(period=period)}
+        criteria = criterion_status_by_section(period)
+        for section in sections:
+            summary = rating_rules.status_summary(criteria.get(section.pk, {}))
+            section.criteria_summary = summary  # type: ignore[attr-defined]
     return [(section, assessments.get(section.pk)) for section in sections]
 
 
@@ -87,7 +92,35 @@ def dashboard_counts(period: ReviewPeriod | None, today: date) -> QuerySet[Secti
         overdue_total=overdue,
         review_due_total=review_due,
         pending_guidance=_pending_guidance(period),
+        **_criterion_counts(period),
     )
+
+
+def _criterion_counts(period: ReviewPeriod | None) -> dict[str, Subquery]:
+    """Per section row: its criteria in the period in all, in each rating and to re-confirm
+    (``crit_total``, ``crit_<rating>``, ``crit_to_reconfirm``), as scalar subqueries."""
+    if period is None:
+        return {}
+    rated = CriterionAssessment.objects.filter(period=period, criterion__section_id=OuterRef("pk"))
+    counts = {"crit_total": _scalar_count(rated)}
+    counts["crit_to_reconfirm"] = _scalar_count(rated.filter(to_reconfirm=True))
+    for rating in CRITERION_RATINGS:
+        counts[f"crit_{rating.value}"] = _scalar_count(rated.filter(rating=rating))
+    return counts
+
+
+def criterion_counts_of(section: Section) -> dict[str, int] | None:
+    """The criterion counts a ``dashboard_counts`` row carries, in the shape of
+    ``rating_rules.status_counts`` (None when the section has no rated criteria)."""
+    total = getattr(section, "crit_total", 0)
+    if not total:
+        return None
+    counts = rating_rules.status_counts([])
+    counts["total"] = total
+    counts["to_reconfirm"] = getattr(section, "crit_to_reconfirm", 0)
+    for rating in CRITERION_RATINGS:
+        counts[rating.value] = getattr(section, f"crit_{rating.value}")
+    return counts
 
 
 def _pending_guidance(period: ReviewPeriod | None) -> Subquery | Value:
@@ -141,20 +174,72 @@ def _count(queryset: QuerySet[Any], column: str) -> Coalesce:
 
 
 def get_section(number: int, period: ReviewPeriod | None) -> Section:
-    section = (
-        current_edition_sections(period)
-        .filter(number=number)
-        .prefetch_related(
-            Prefetch(
-                "criteria",
-                queryset=Criterion.objects.annotate(evidence_count=Count("evidence")),
-            )
-        )
-        .first()
-    )
+    section = current_edition_sections(period).filter(number=number).first()
     if section is None:
         raise Http404("No such toolkit section.")
     return section
+
+
+def criterion_rows(period: ReviewPeriod, section: Section) -> list[CriterionAssessment]:
+    """The section's criterion ratings in the period, in criterion order."""
+    return list(
+        CriterionAssessment.objects.filter(period=period, criterion__section=section)
+        .select_related("criterion__section", "assessed_by", "period")
+        .order_by("criterion__number")
+    )
+
+
+def criterion_evidence(period: ReviewPeriod, section_ids: list[int]) -> dict[int, list[Evidence]]:
+    """Criterion pk -> the evidence linked to it that counts towards the period, in one query
+    (review-by date first, so overdue items lead)."""
+    links = (
+        Evidence.criteria.through.objects.filter(
+            criterion__section_id__in=section_ids,
+            evidence_id__in=Evidence.periods.through.objects.filter(
+                reviewperiod_id=period.pk
+            ).values("evidence_id"),
+        )
+        .select_related("evidence")
+        .order_by("evidence__review_by", "evidence__title")
+    )
+    found: dict[int, list[Evidence]] = {}
+    for link in links:
+        found.setdefault(link.criterion_id, []).append(link.evidence)
+    return found
+
+
+def criterion_states(
+    rows: list[CriterionAssessment], evidence: dict[int, list[Evidence]]
+) -> list[rating_rules.CriterionState]:
+    return [
+        rating_rules.CriterionState(
+            criterion=row.criterion,
+            rating=row.rating,
+            evidence=evidence.get(row.criterion_id, []),
+            to_reconfirm=row.to_reconfirm,
+        )
+        for row in rows
+    ]
+
+
+def criterion_status_by_section(period: ReviewPeriod | None) -> dict[int, dict[str, int]]:
+    """Section pk -> how many of its criteria are in each state in the period (one query)."""
+    if period is None:
+        return {}
+    rows = (
+        CriterionAssessment.objects.filter(period=period)
+        .values("criterion__section_id", "rating", "to_reconfirm")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    counts: dict[int, dict[str, int]] = {}
+    for row in rows:
+        entry = counts.setdefault(row["criterion__section_id"], rating_rules.status_counts([]))
+        entry["total"] += row["n"]
+        entry[row["rating"]] += row["n"]
+        if row["to_reconfirm"]:
+            entry["to_reconfirm"] += row["n"]
+    return counts
 
 
 def section_evidence(section: Section, period: ReviewPeriod | None) -> QuerySet[Evidence]:
@@ -239,22 +324,28 @@ def dashboard(
     the rest is read by primary key or with LIMIT through an index. Seven queries, whatever
     the size of the data.
     """
-    sections = list(current_edition_sections(period))
+    sections = counts.sections
+    periods, history = rating_history(sections, 5)
     assessments = {}
-    if period:
+    column = next((i for i, p in enumerate(periods) if period and p.pk == period.pk), None)
+    if column is not None:  # the period is among the last five: its ratings came with them
+        assessments = {s.pk: cells[column] for s, cells in history if cells[column]}
+    elif period:
         assessments = {a.section_id: a for a in SectionAssessment.objects.filter(period=period)}
     ratings = [
         {
             "number": s.number,
             "title": s.title,
-            "url": s.get_absolute_url(),
+            "url": s.url,
             **_rating_cell(assessments.get(s.pk)),
             "evidence": counts.evidence.get(s.pk, 0),
             "live_actions": counts.live_actions.get(s.pk, 0),
+            "criteria": rating_rules.status_summary(counts.criteria.get(s.pk, {}))
+            if period
+            else "",
         }
         for s in sections
     ]
-    periods, history = rating_history(sections, 5)
     by_pk = Action.objects.select_related("owner", "section").in_bulk(counts.overdue_first[:limit])
     overdue = [by_pk[pk] for pk in counts.overdue_first[:limit] if pk in by_pk]
     due = Evidence.objects.review_due(today).order_by("review_by", "title")[:limit]
@@ -287,4 +378,39 @@ def dashboard(
         ],
         "review_due_count": counts.review_due,
         "pending_guidance": counts.pending_guidance,
+    }
+
+
+def section_criteria(
+    period: ReviewPeriod | None,
+    section: Section,
+    assessment: SectionAssessment | None,
+    today: date,
+) -> dict[str, Any]:
+    """What a section page shows about its criteria in the period: each criterion with its
+    rating and evidence (overdue flagged), the counts, the proposed rating and any rule the
+    saved section rating no longer keeps (evidence goes overdue as days pass)."""
+    if period is None:
+        return {"criterion_rows": [], "criteria_summary": "", "proposed": None, "rule_problems": []}
+    rows = criterion_rows(period, section)
+    evidence = criterion_evidence(period, [section.pk])
+    states = criterion_states(rows, evidence)
+    problems = []
+    if assessment is not None and assessment.rating in rating_rules.HIGH_RATINGS:
+        problems = rating_rules.high_rating_problems(states, today)
+    return {
+        "criterion_rows": [
+            {
+                "row": row,
+                "criterion": row.criterion,
+                "evidence": [
+                    {"item": e, "overdue": rating_rules.overdue(e, today)}
+                    for e in evidence.get(row.criterion_id, [])
+                ],
+            }
+            for row in rows
+        ],
+        "criteria_summary": rating_rules.status_summary(rating_rules.status_counts(states)),
+        "proposed": rating_rules.propose(states, today) if rows else None,
+        "rule_problems": problems,
     }

@@ -19,14 +19,17 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, models, transaction
 from django.db.models import Q
 from django.utils import timezone
+from simple_history.utils import bulk_create_with_history
 
 from prevent_compliance.rules import allowed, require
 from prevent_compliance.uploads import ValidatedUpload, random_storage_name
 
-from . import reminders
+from . import rating_rules, reminders, selectors
 from .models import (
+    CRITERION_RATINGS,
     Action,
     Criterion,
+    CriterionAssessment,
     Evidence,
     ExportJob,
     GuidanceUpdate,
@@ -37,6 +40,7 @@ from .models import (
     SectionAssessment,
     ToolkitEdition,
 )
+from .rating_rules import CriterionInput
 from .summary import dashboard_changed
 from .tasks import build_audit_pack
 
@@ -116,24 +120,36 @@ def _check_edition_section(where: str, section: object, numbers: set[int]) -> No
     if not isinstance(section["criteria"], list):
         raise ValidationError(f"{where}: 'criteria' must be a list.")
     for index, criterion in enumerate(section["criteria"], start=1):
-        if (
-            not isinstance(criterion, dict)
-            or criterion.get("level") not in Criterion.Level.values
-            or not criterion.get("text")
-        ):
-            raise ValidationError(
-                f"{where}.criteria[{index}]: needs 'text' and a 'level' of must or should."
-            )
+        _check_edition_criterion(f"{where}.criteria[{index}]", criterion)
+
+
+def _check_edition_criterion(where: str, criterion: object) -> None:
+    if (
+        not isinstance(criterion, dict)
+        or criterion.get("level") not in Criterion.Level.values
+        or not criterion.get("text")
+    ):
+        raise ValidationError(f"{where}: needs 'text' and a 'level' of must, should or could.")
+    holder = criterion.get("duty_holder", "")
+    if holder and holder not in Criterion.DutyHolder.values:
+        choices = ", ".join(Criterion.DutyHolder.values)
+        raise ValidationError(f"{where}: 'duty_holder' must be one of {choices}.")
+    replaces = criterion.get("replaces", [])
+    if not isinstance(replaces, list) or not all(isinstance(c, str) for c in replaces):
+        raise ValidationError(f"{where}: 'replaces' must be a list of criterion codes like '2.1'.")
 
 
 def toolkit_edition_load(*, data: dict[str, Any]) -> EditionLoadResult:
     """Create or update an edition, its sections and criteria from parsed YAML; never deletes.
 
-    Running it again with the same data changes nothing and writes no history.
+    Running it again with the same data changes nothing and writes no history. An edition
+    that ``supersedes`` an earlier one maps its criteria to that edition's (``replaces``);
+    the earlier edition must be loaded first, and each code must exist in it.
     """
     _check_edition_data(data)
     with transaction.atomic():
         meta = data["edition"]
+        previous = _superseded_criteria(meta)
         edition_values = {
             "title": meta["title"],
             "published_on": meta.get("published_on"),
@@ -156,16 +172,55 @@ def toolkit_edition_load(*, data: dict[str, Any]) -> EditionLoadResult:
                 section, result, title=section_data["title"], summary=section_data["summary"]
             )
             for number, criterion_data in enumerate(section_data["criteria"], start=1):
+                values = {
+                    "text": criterion_data["text"],
+                    "level": criterion_data["level"],
+                    "duty_holder": criterion_data.get("duty_holder", ""),
+                    "source": criterion_data.get("source", ""),
+                }
                 criterion, created = Criterion.objects.get_or_create(
-                    section=section,
-                    number=number,
-                    defaults={"text": criterion_data["text"], "level": criterion_data["level"]},
+                    section=section, number=number, defaults=values
                 )
                 result.created += int(created)
-                _update_if_changed(
-                    criterion, result, text=criterion_data["text"], level=criterion_data["level"]
+                _update_if_changed(criterion, result, **values)
+                _map_criterion(
+                    criterion,
+                    criterion_data.get("replaces", []),
+                    previous,
+                    where=f"criterion {section.number}.{number}",
                 )
     return result
+
+
+def _superseded_criteria(meta: dict[str, Any]) -> dict[str, Criterion]:
+    """The criteria of the edition this one supersedes, by code ({} if it supersedes none)."""
+    code = meta.get("supersedes")
+    if not code:
+        return {}
+    earlier = ToolkitEdition.objects.filter(code=str(code)).first()
+    if earlier is None:
+        raise ValidationError(
+            f"edition: it supersedes edition {code}, which is not loaded: load that file first."
+        )
+    return {
+        c.code: c
+        for c in Criterion.objects.filter(section__edition=earlier).select_related("section")
+    }
+
+
+def _map_criterion(
+    criterion: Criterion, codes: list[str], previous: dict[str, Criterion], *, where: str
+) -> None:
+    if codes and not previous:
+        raise ValidationError(f"{where}: 'replaces' needs the edition to name what it supersedes.")
+    unknown = [code for code in codes if code not in previous]
+    if unknown:
+        raise ValidationError(
+            f"{where}: replaces {', '.join(unknown)}, not a criterion of the superseded edition."
+        )
+    wanted = {previous[code].pk for code in codes}
+    if set(criterion.replaces.values_list("pk", flat=True)) != wanted:
+        criterion.replaces.set(wanted)
 
 
 def _update_if_changed(instance: models.Model, result: EditionLoadResult, **values: Any) -> None:
@@ -199,30 +254,123 @@ def review_period_create(
         for section in edition.sections.all():
             assessment = SectionAssessment(period=period, section=section)
             _save(assessment, actor=actor, reason="Review period opened")
+        # One "Not assessed" rating per criterion, with its history row, in two statements
+        # (an edition has dozens of criteria; nothing in a new row needs validating).
+        bulk_create_with_history(
+            [
+                CriterionAssessment(period=period, criterion=criterion)
+                for criterion in Criterion.objects.filter(section__edition=edition)
+            ],
+            CriterionAssessment,
+            default_user=actor,
+            default_change_reason="Review period opened",
+        )
         dashboard_changed()
     return period
+
+
+def criterion_field(criterion: Criterion, part: str) -> str:
+    """The assessment form's field for one part of a criterion's rating (errors are keyed
+    by it, so a refused save shows its message beside the criterion)."""
+    return f"criterion_{criterion.number}_{part}"
+
+
+def _check_criterion(criterion: Criterion, value: CriterionInput, errors: dict) -> None:
+    code = criterion.code
+    if value.rating not in CRITERION_RATINGS:
+        errors[criterion_field(criterion, "rating")] = f"Select a rating for criterion {code}"
+    elif value.rating == Rating.NOT_APPLICABLE:
+        if criterion.is_must:
+            errors[criterion_field(criterion, "rating")] = (
+                f"Criterion {code} is a legal requirement (must), so it cannot be not applicable"
+            )
+        elif not value.reason.strip():
+            errors[criterion_field(criterion, "reason")] = (
+                f"Say why criterion {code} does not apply"
+            )
 
 
 def assessment_update(
     *,
     actor: User,
     assessment: SectionAssessment,
-    rating: str,
+    rating: str | None,
     narrative: str,
+    override_justification: str = "",
+    criteria: dict[int, CriterionInput] | None = None,
     expected_version: int | None = None,
+    today: date | None = None,
 ) -> SectionAssessment:
-    """Record a rating and narrative; stamps who assessed it and when."""
+    """Rate a section and (optionally) each of its criteria, all or nothing.
+
+    ``criteria`` maps criterion pk to its new rating; criteria left out keep the rating they
+    have. ``rating`` None takes the rating proposed from the criteria. The rules of
+    ``toolkit.rating_rules`` are enforced here: a rating that is not the one proposed from
+    the criteria needs ``override_justification``; "Met" or "Exceeding" is refused while a
+    "must" criterion is not met or has no in-date evidence, and needs a narrative. Errors
+    are keyed by the assessment form's field names. Stamps who assessed each changed record
+    and when; everything saved is no longer "to re-confirm".
+    """
     require(actor, "toolkit.change_sectionassessment", assessment)
+    today = today or timezone.localdate()
+    criteria = criteria or {}
     with transaction.atomic():
         next_version = _claim_version(SectionAssessment, assessment.pk, expected_version)
-        assessment = SectionAssessment.objects.select_related("period").get(pk=assessment.pk)
+        assessment = SectionAssessment.objects.select_related("period", "section").get(
+            pk=assessment.pk
+        )
         require(actor, "toolkit.change_sectionassessment", assessment)
-        unchanged = assessment.rating == rating and assessment.narrative == narrative
-        if unchanged and not assessment.to_reconfirm:
+        rows = list(
+            CriterionAssessment.objects.select_for_update()
+            .filter(period=assessment.period, criterion__section=assessment.section)
+            .select_related("criterion__section")
+            .order_by("criterion__number")
+        )
+        stray = set(criteria) - {row.criterion_id for row in rows}
+        if stray:
+            raise ValidationError("Rate only the criteria of this section.")
+        errors: dict[str, str] = {}
+        for row in rows:
+            if row.criterion_id in criteria:
+                _check_criterion(row.criterion, criteria[row.criterion_id], errors)
+        evidence = selectors.criterion_evidence(assessment.period, [assessment.section_id])
+        states = [
+            rating_rules.CriterionState(
+                criterion=row.criterion,
+                rating=criteria[row.criterion_id].rating
+                if row.criterion_id in criteria
+                else row.rating,
+                evidence=evidence.get(row.criterion_id, []),
+            )
+            for row in rows
+        ]
+        if rating is None:  # the assessor accepts the rating proposed from the criteria
+            rating = rating_rules.propose(states, today) if rows else Rating.NOT_ASSESSED
+        _check_section_rating(
+            rating=rating,
+            narrative=narrative,
+            justification=override_justification,
+            states=states,
+            today=today,
+            errors=errors,
+        )
+        if errors:
+            raise ValidationError(errors)
+        proposed = rating_rules.propose(states, today) if rows else None
+        if proposed is None or rating == proposed:
+            override_justification = ""
+        saved_any = _save_criteria(actor=actor, rows=rows, criteria=criteria)
+        unchanged = (
+            assessment.rating == rating
+            and assessment.narrative == narrative
+            and assessment.override_justification == override_justification
+        )
+        if unchanged and not assessment.to_reconfirm and not saved_any:
             return assessment
         reason = "Re-confirmed" if unchanged else f"Rated {Rating(rating).label}"
         assessment.rating = Rating(rating)
         assessment.narrative = narrative
+        assessment.override_justification = override_justification
         assessment.assessed_by = actor
         assessment.assessed_at = timezone.now()
         assessment.to_reconfirm = False
@@ -230,6 +378,61 @@ def assessment_update(
         _save(assessment, actor=actor, reason=reason)
         dashboard_changed()
     return assessment
+
+
+def _check_section_rating(
+    *,
+    rating: str,
+    narrative: str,
+    justification: str,
+    states: list[rating_rules.CriterionState],
+    today: date,
+    errors: dict[str, str],
+) -> None:
+    if rating not in Rating.values:
+        errors["rating"] = "Select a rating for the section"
+        return
+    if rating in rating_rules.HIGH_RATINGS:
+        problems = rating_rules.high_rating_problems(states, today)
+        if problems:
+            label = Rating(rating).label
+            errors["rating"] = f"The section cannot be rated {label}: " + "; ".join(problems) + "."
+    if rating in rating_rules.NEEDS_NARRATIVE and not narrative.strip():
+        errors["narrative"] = (
+            f"Explain the rating {Rating(rating).label}: say what the evidence shows"
+        )
+    if not states:
+        return
+    proposed = rating_rules.propose(states, today)
+    if rating != proposed and not justification.strip():
+        errors["override_justification"] = (
+            f"Your rating ({Rating(rating).label}) is not the one proposed from the criteria "
+            f"({proposed.label}): explain why in the justification"
+        )
+
+
+def _save_criteria(
+    *, actor: User, rows: list[CriterionAssessment], criteria: dict[int, CriterionInput]
+) -> bool:
+    """Save each criterion whose rating, reason or note changed, or that was to re-confirm."""
+    saved = False
+    for row in rows:
+        value = criteria.get(row.criterion_id)
+        if value is None:
+            continue
+        reason = value.reason if value.rating == Rating.NOT_APPLICABLE else ""
+        unchanged = (row.rating, row.reason, row.note) == (value.rating, reason, value.note)
+        if unchanged and not row.to_reconfirm:
+            continue
+        row.rating, row.reason, row.note = value.rating, reason, value.note
+        row.assessed_by = actor
+        row.assessed_at = timezone.now()
+        row.to_reconfirm = False
+        row.version += 1
+        label = Rating(value.rating).label
+        _save(row, actor=actor, reason="Re-confirmed" if unchanged else f"Rated {label}")
+        saved = True
+    return saved
 
 
 # --- Evidence -------------------------------------------------------------------------------
@@ -455,20 +658,140 @@ def _carry_forward(*, actor: User, previous: ReviewPeriod, period: ReviewPeriod)
             continue
         assessment.rating = baseline.rating
         assessment.narrative = baseline.narrative
+        assessment.override_justification = baseline.override_justification
         assessment.carried_from = baseline
         assessment.to_reconfirm = True
         _save(assessment, actor=actor, reason=f"Carried forward from {previous.label}")
+    mapping = criterion_mapping(previous.edition, period.edition)
+    _carry_criteria(actor=actor, previous=previous, period=period, mapping=mapping)
     still_current = (
         Evidence.objects.filter(periods=previous)
         .filter(Q(review_by__isnull=True) | Q(review_by__gte=period.start_date))
+        .prefetch_related("sections", "criteria")
         .distinct()
     )
+    moved = previous.edition_id != period.edition_id
+    new_sections = {s.number: s for s in period.edition.sections.all()}
     for evidence in still_current:
         evidence._history_user = actor
         evidence.periods.add(period)
+        if moved:
+            _move_links(evidence, new_sections, mapping)
     for action in Action.objects.filter(periods=previous).live().distinct():
         action._history_user = actor
         action.periods.add(period)
+        if moved:
+            _move_action(actor, action, new_sections, mapping, period.edition)
+
+
+def criterion_mapping(old: ToolkitEdition, new: ToolkitEdition) -> dict[int, list[Criterion]]:
+    """Old criterion pk -> the new edition's criteria that take it over.
+
+    The same edition maps each criterion to itself. A new edition maps through its
+    criteria's ``replaces`` (from its YAML file); with none, nothing maps.
+    """
+    new_criteria = list(
+        Criterion.objects.filter(section__edition=new)
+        .select_related("section")
+        .prefetch_related("replaces")
+        .order_by("section__number", "number")
+    )
+    if old.pk == new.pk:
+        return {c.pk: [c] for c in new_criteria}
+    mapping: dict[int, list[Criterion]] = {}
+    for criterion in new_criteria:
+        for replaced in criterion.replaces.all():
+            if replaced.section.edition_id == old.pk:
+                mapping.setdefault(replaced.pk, []).append(criterion)
+    return mapping
+
+
+def _combined(ratings: list[str]) -> str:
+    """One rating for a new criterion that takes over several old ones."""
+    rated = [r for r in ratings if r != Rating.NOT_ASSESSED]
+    applicable = [r for r in rated if r != Rating.NOT_APPLICABLE]
+    if not rated:
+        return Rating.NOT_ASSESSED
+    if not applicable:
+        return Rating.NOT_APPLICABLE
+    if all(r == Rating.MET for r in applicable) and len(rated) == len(ratings):
+        return Rating.MET
+    if all(r == Rating.NOT_MET for r in applicable):
+        return Rating.NOT_MET
+    return Rating.PARTLY_MET
+
+
+def _carry_criteria(
+    *,
+    actor: User,
+    previous: ReviewPeriod,
+    period: ReviewPeriod,
+    mapping: dict[int, list[Criterion]],
+) -> None:
+    """Each criterion's rating, reason and note carried forward "to re-confirm"."""
+    sources: dict[int, list[CriterionAssessment]] = {}
+    for old in (
+        CriterionAssessment.objects.filter(period=previous)
+        .exclude(rating=Rating.NOT_ASSESSED)
+        .select_related("criterion__section")
+        .order_by("criterion__section__number", "criterion__number")
+    ):
+        for new in mapping.get(old.criterion_id, []):
+            sources.setdefault(new.pk, []).append(old)
+    if not sources:
+        return
+    moved = previous.edition_id != period.edition_id
+    for row in CriterionAssessment.objects.filter(period=period, criterion_id__in=sources):
+        olds = sources[row.criterion_id]
+        rating = _combined([o.rating for o in olds])
+        if rating == Rating.NOT_ASSESSED:
+            continue
+        if row.criterion.is_must and rating == Rating.NOT_APPLICABLE:
+            continue  # a legal requirement always applies: it is rated afresh
+        row.rating = rating
+        not_applicable = rating == Rating.NOT_APPLICABLE
+        row.reason = "\n".join(o.reason for o in olds if o.reason) if not_applicable else ""
+        if moved:
+            codes = ", ".join(o.criterion.code for o in olds)
+            notes = [f"{o.criterion.code}: {o.note}" for o in olds if o.note]
+            row.note = "\n".join([f"From {codes} of edition {previous.edition.code}.", *notes])
+        else:
+            row.note = olds[0].note
+        row.carried_from = olds[0]
+        row.to_reconfirm = True
+        _save(row, actor=actor, reason=f"Carried forward from {previous.label}")
+
+
+def _move_links(
+    evidence: Evidence, new_sections: dict[int, Section], mapping: dict[int, list[Criterion]]
+) -> None:
+    """Carried evidence also supports the new edition's sections and mapped criteria."""
+    numbers = {s.number for s in evidence.sections.all()}
+    evidence.sections.add(*[new_sections[n] for n in numbers if n in new_sections])
+    mapped = [c for old in evidence.criteria.all() for c in mapping.get(old.pk, [])]
+    if mapped:
+        evidence.criteria.add(*mapped)
+
+
+def _move_action(
+    actor: User,
+    action: Action,
+    new_sections: dict[int, Section],
+    mapping: dict[int, list[Criterion]],
+    edition: ToolkitEdition,
+) -> None:
+    """A live action carried into a period on a new edition moves to that edition's section
+    (by number) and criterion (through the mapping); the history keeps where it was."""
+    section = new_sections.get(action.section.number)
+    if section is None:
+        return
+    criterion = None
+    if action.criterion_id:
+        candidates = [c for c in mapping.get(action.criterion_id, []) if c.section_id == section.pk]
+        criterion = candidates[0] if candidates else None
+    action.section, action.criterion = section, criterion
+    action.version += 1
+    _save(action, actor=actor, reason=f"Moved to the {edition.title} ({edition.code})")
 
 
 def guidance_record(

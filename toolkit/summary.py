@@ -3,7 +3,8 @@
 Counting every evidence item and action of the period on every request grows with the data,
 which never shrinks. The counts (per section: evidence and open actions in the period; in all:
 overdue actions and evidence due for review), which overdue actions come first and the
-guidance the period has not been re-confirmed against are computed once and kept in the configured
+guidance the period has not been re-confirmed against and how many of each section's criteria
+are met, not met or to re-confirm are computed once and kept in the configured
 cache (settings.CACHES), which every app process shares, under a key that names the current
 *generation*, the review period and the date (overdue and review-due depend on the day).
 
@@ -23,7 +24,7 @@ before someone else's commit), so it counts from the database, as the rows it se
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING
 
@@ -36,10 +37,23 @@ if TYPE_CHECKING:
     from .models import ReviewPeriod
 
 GENERATION_KEY = "toolkit:dashboard:generation"
+# Part of every key: raised when DashboardCounts changes shape, so no process unpickles
+# counts of the old shape (2: criterion status per section; 3: the section rows themselves).
+SHAPE = 3
 # Counts keyed by date are useless the next day; a day bounds what a key can hold on to.
 TIMEOUT = 24 * 60 * 60
 # How many overdue actions the summary lists (the dashboard shows up to this many).
 FIRST_OVERDUE = 10
+
+
+@dataclass(frozen=True)
+class SectionRow:
+    """A section as the dashboard lists it (kept with the counts: no query to list them)."""
+
+    pk: int
+    number: int
+    title: str
+    url: str
 
 
 @dataclass(frozen=True)
@@ -52,6 +66,9 @@ class DashboardCounts:
     review_due: int  # evidence past or within 30 days of its review-by date
     overdue_first: list[int]  # pks of the first overdue actions, in the dashboard's order
     pending_guidance: str | None  # the latest guidance the period is not re-confirmed against
+    # section pk -> its criteria in each state ("met": 3, "total": 5, "to_reconfirm": 1 …)
+    criteria: dict[int, dict[str, int]] = field(default_factory=dict)
+    sections: list[SectionRow] = field(default_factory=list)  # the edition's, in order
 
 
 def forget_dashboard() -> None:
@@ -79,21 +96,29 @@ def _generation() -> str:
 
 
 def _key(generation: str, period: ReviewPeriod | None, today: date) -> str:
-    return f"toolkit:dashboard:{generation}:{period.pk if period else 0}:{today.isoformat()}"
+    period_pk = period.pk if period else 0
+    return f"toolkit:dashboard:v{SHAPE}:{generation}:{period_pk}:{today.isoformat()}"
 
 
 def compute(period: ReviewPeriod | None, today: date) -> DashboardCounts:
-    """The counts from the database, in two queries."""
-    evidence, live_actions, totals = {}, {}, None
+    """The counts from the database, in two queries (three when no toolkit is loaded)."""
+    evidence, live_actions, criteria, rows, totals = {}, {}, {}, [], None
     for section in selectors.dashboard_counts(period, today):
         evidence[section.pk] = section.evidence_count
         live_actions[section.pk] = section.live_action_count
+        if (rated := selectors.criterion_counts_of(section)) is not None:
+            criteria[section.pk] = rated
+        rows.append(
+            SectionRow(section.pk, section.number, section.title, section.get_absolute_url())
+        )
         totals = (section.overdue_total, section.review_due_total, section.pending_guidance)
     if totals is None:  # no sections loaded: nothing to count per section, totals apart
         totals = selectors.dashboard_totals(period, today)
     overdue, review_due, guidance = totals
     first = selectors.dashboard_overdue(today, FIRST_OVERDUE)
-    return DashboardCounts(evidence, live_actions, overdue, review_due, first, guidance)
+    return DashboardCounts(
+        evidence, live_actions, overdue, review_due, first, guidance, criteria, rows
+    )
 
 
 def dashboard_counts(period: ReviewPeriod | None, today: date) -> DashboardCounts:

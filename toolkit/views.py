@@ -8,12 +8,14 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
-from prevent_compliance import web
+from prevent_compliance import waiting, web
 from prevent_compliance.rules import allowed, require
+from prevent_compliance.sorting import sort_headers
 
-from . import selectors, services, summary
-from .forms import ActionFilter, ActionForm, AssessmentForm, EvidenceForm
+from . import rating_rules, selectors, services, summary
+from .forms import ActionFilter, ActionForm, AssessmentForm, EvidenceFilter, EvidenceForm
 from .models import Action, Evidence, SectionAssessment
+from .training import selectors as training_selectors
 
 PAGE_SIZE = 25
 SECTION_ACTIONS = 25
@@ -47,9 +49,11 @@ def dashboard(request):
         "toolkit/dashboard.html",
         {
             "period": period,
+            "waiting_groups": waiting.dashboard_groups(request.user, today=today),
             **selectors.dashboard(
                 period, today, counts=summary.dashboard_counts(period, today), limit=DASHBOARD_ITEMS
             ),
+            "training": training_selectors.training_summary(today=today),
         },
     )
 
@@ -92,6 +96,7 @@ def section_detail(request, number: int):
             "period": period,
             "section": section,
             "assessment": assessment,
+            **selectors.section_criteria(period, section, assessment, timezone.localdate()),
             "evidence_page": _page(request, selectors.section_evidence(section, period)),
             "actions": actions,
             "more_actions": more_actions,
@@ -107,37 +112,120 @@ def assessment_edit(request, number: int):
     section = selectors.get_section(number, period)
     assessment = get_object_or_404(SectionAssessment, period=period, section=section)
     require(request.user, "toolkit.change_sectionassessment", assessment)
-    initial = {name: getattr(assessment, name) for name in ("rating", "narrative", "version")}
-    form = AssessmentForm(**web.bound(request), initial=initial)
+    today = timezone.localdate()
+    rows = selectors.criterion_rows(period, section)
+    evidence = selectors.criterion_evidence(period, [section.pk])
+    proposed = rating_rules.propose(selectors.criterion_states(rows, evidence), today)
+    form = AssessmentForm(
+        **web.bound(request),
+        initial=_assessment_initial(assessment, rows, proposed),
+        rows=rows,
+        evidence=evidence,
+        proposed=proposed,
+        today=today,
+    )
     if form.is_valid():
         try:
             services.assessment_update(
                 actor=request.user,
                 assessment=assessment,
-                rating=form.cleaned_data["rating"],
+                rating=form.chosen_rating,
                 narrative=form.cleaned_data["narrative"],
+                override_justification=form.cleaned_data["override_justification"],
+                criteria=form.criteria_values(),
                 expected_version=form.cleaned_data["version"],
+                today=today,
             )
         except ValidationError as exc:
             web.add_service_errors(form, exc)
         else:
-            messages.success(request, f"Rating for section {section.number} saved.")
+            messages.success(request, f"Assessment of section {section.number} saved.")
             return redirect(section)
     return render(
         request,
         "toolkit/assessment_form.html",
-        {"form": form, "section": section, "period": period, "assessment": assessment},
+        {
+            "form": form,
+            "section": section,
+            "period": period,
+            "assessment": assessment,
+            "proposed": proposed,
+        },
     )
+
+
+def _assessment_initial(assessment, rows, proposed) -> dict:
+    """The form as saved: each criterion's rating, and the section's own rating shown as an
+    override when it is not the proposed one."""
+    overridden = assessment.rating != proposed
+    initial = {
+        "version": assessment.version,
+        "narrative": assessment.narrative,
+        "accept": AssessmentForm.OVERRIDE if overridden else AssessmentForm.ACCEPT,
+        "rating": assessment.rating if overridden else "",
+        "override_justification": assessment.override_justification,
+    }
+    for row in rows:
+        prefix = f"criterion_{row.criterion.number}"
+        initial |= {
+            f"{prefix}_rating": row.rating,
+            f"{prefix}_reason": row.reason,
+            f"{prefix}_note": row.note,
+        }
+    return initial
 
 
 # --- Evidence -------------------------------------------------------------------------------
 
 
+EVIDENCE_COLUMNS = [
+    ("title", "Title"),
+    ("kind", "Kind"),
+    ("effective", "Effective"),
+    ("review", "Review by"),
+    ("marking", "Marking"),
+]
+SORT_LABELS = {
+    "title": "title",
+    "kind": "kind",
+    "effective": "effective date",
+    "review": "review-by date",
+    "marking": "marking",
+}
+
+
+def _sort_label(value: str) -> str:
+    key = value.lstrip("-")
+    order = {"effective": ("oldest", "newest"), "review": ("earliest", "latest")}.get(
+        key, ("A to Z", "Z to A")
+    )
+    return f"{SORT_LABELS[key]}, {order[1] if value.startswith('-') else order[0]} first"
+
+
 @require_GET
 def evidence_list(request):
+    """Evidence found by words in its title or description, its section, kind, marking,
+    period and review state; sorted by the column heading chosen."""
     require(request.user, "toolkit.view_evidence")
-    queryset = selectors.evidence_list()
-    return render(request, "toolkit/evidence_list.html", {"page": _page(request, queryset)})
+    period = selectors.current_period()
+    evidence_filter = EvidenceFilter(
+        request.GET or None,
+        queryset=selectors.evidence_list(),
+        edition=selectors.current_edition(period),
+    )
+    sort = evidence_filter.sort_value
+    return render(
+        request,
+        "toolkit/evidence_list.html",
+        {
+            "filter": evidence_filter,
+            "page": _page(request, evidence_filter.sorted_qs),
+            "query": _query_without_page(request),
+            "headers": sort_headers(request, EVIDENCE_COLUMNS, current=sort),
+            "sort_label": _sort_label(sort),
+            "filtered": bool(request.GET),
+        },
+    )
 
 
 @require_GET
@@ -157,11 +245,15 @@ def evidence_detail(request, public_id):
 
 
 def _evidence_form(request, *, instance=None):
-    edition = selectors.current_edition(selectors.current_period())
+    period = selectors.current_period()
+    edition = selectors.current_edition(period)
     if edition is None:
         raise Http404("The toolkit has not been loaded yet (run manage.py seed_toolkit).")
+    # From a section page (?section=N), new evidence starts in that section.
+    asked = _section_asked_for(request, period) if period and instance is None else {}
     return EvidenceForm(
         **web.bound(request),
+        initial={"sections": [asked["section"]]} if asked.get("section") else None,
         instance=instance,
         edition=edition,
         max_mb=settings.UPLOAD_MAX_BYTES // (1024 * 1024),

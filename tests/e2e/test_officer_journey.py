@@ -53,16 +53,26 @@ def test_officer_records_evidence_raises_action_and_rates_section(
     action = Action.objects.get(title="Review the board's membership")
     assert action.section.number == 1 and action.owner == officer
 
-    # A rating, with an error first: "Partly met" needs a narrative.
+    # An assessment: each criterion rated, the section takes the proposed rating; with an
+    # error first: "Partly met" needs a narrative.
     j.goto("/toolkit/1/assessment/")
-    page.get_by_label("Partly met").check()
+    for number in range(1, 9):
+        page.locator(f"#id_criterion_{number}_rating_0").check()  # Met
+    page.locator("#id_criterion_1_rating_1").check()  # 1.1 Partly met
+    # "Not applicable" reveals its reason (GOV.UK conditional reveal), and hides it again.
+    reason = page.locator("#id_criterion_2_reason")
+    assert not reason.is_visible()
+    page.locator("#id_criterion_2_rating_3").check()
+    assert reason.is_visible()
+    page.locator("#id_criterion_2_rating_0").check()
+    assert not reason.is_visible()
     with page.expect_navigation():
-        page.get_by_role("button", name="Save rating").click()
+        page.get_by_role("button", name="Save assessment").click()
     j.check()
     assert page.get_by_text("There is a problem").is_visible()
     page.get_by_label("Narrative").fill("Terms of reference agreed; membership review is open.")
     with page.expect_navigation():
-        page.get_by_role("button", name="Save rating").click()
+        page.get_by_role("button", name="Save assessment").click()
     j.check()
     assessment = SectionAssessment.objects.get(period=period, section__number=1)
     assert assessment.rating == "partly_met" and assessment.assessed_by == officer

@@ -100,3 +100,53 @@ def multipart_body(data: dict, *, field: str, filename: str, content: bytes) -> 
         b"",
     ]
     return b"\r\n".join(lines), f"multipart/form-data; boundary={boundary}"
+
+
+def assessment_form_data(
+    assessment, *, default="met", rating=None, justification="", narrative="", **by_criterion
+) -> dict:
+    """POST data for the assessment form: every criterion rated ``default`` unless given as
+    ``c<number>="…"``; the proposed section rating unless ``rating`` overrides it."""
+    data = {"version": assessment.version, "narrative": narrative}
+    for criterion in assessment.section.criteria.all():
+        prefix = f"criterion_{criterion.number}"
+        data[f"{prefix}_rating"] = by_criterion.get(f"c{criterion.number}", default)
+        data[f"{prefix}_reason"] = ""
+        data[f"{prefix}_note"] = ""
+    if rating is None:
+        data["accept"] = "proposed"
+    else:
+        data |= {"accept": "override", "rating": rating, "override_justification": justification}
+    return data
+
+
+def rate_section(*, actor, assessment, rating, narrative, **kwargs):
+    """Rate a section through ``services.assessment_update`` as tests that care only about
+    the section's rating need: its criteria are rated to match (partly met: the first
+    partly met, the rest met), and a justification covers a rating the criteria cannot
+    propose (it is dropped when the rating is the proposed one). The "must" rules still
+    apply: a section with a "must" criterion is Met only with in-date evidence."""
+    from toolkit import services
+    from toolkit.models import CriterionAssessment
+
+    rows = CriterionAssessment.objects.filter(
+        period_id=assessment.period_id, criterion__section_id=assessment.section_id
+    ).select_related("criterion")
+    criteria = {}
+    for index, row in enumerate(rows.order_by("criterion__number")):
+        if rating in ("met", "exceeding"):
+            value = services.CriterionInput(rating="met")
+        elif rating == "partly_met":
+            value = services.CriterionInput(rating="partly_met" if index == 0 else "met")
+        elif rating == "not_met":
+            value = services.CriterionInput(rating="not_met")
+        elif rating == "not_applicable" and not row.criterion.is_must:
+            value = services.CriterionInput(rating="not_applicable", reason="Not for this test.")
+        else:
+            continue
+        criteria[row.criterion_id] = value
+    kwargs.setdefault("criteria", criteria)
+    kwargs.setdefault("override_justification", "Rated as the test needs.")
+    return services.assessment_update(
+        actor=actor, assessment=assessment, rating=rating, narrative=narrative, **kwargs
+    )

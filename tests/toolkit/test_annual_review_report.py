@@ -20,6 +20,7 @@ from django.urls import reverse
 
 from prevent_compliance.models import SecurityMarking, get_organisation
 from tests.decisions.helpers import advance, complete_sections, make_draft
+from tests.toolkit.helpers import rate_section
 from toolkit import annual_review_report, services
 from toolkit.annual_review_report import (
     annual_review_context,
@@ -37,9 +38,7 @@ def _pages(data: bytes) -> list[str]:
 
 def _rate(officer, period, number: int, rating: Rating, narrative: str = "Evidence on file."):
     assessment = SectionAssessment.objects.get(period=period, section__number=number)
-    services.assessment_update(
-        actor=officer, assessment=assessment, rating=rating, narrative=narrative
-    )
+    rate_section(actor=officer, assessment=assessment, rating=rating, narrative=narrative)
 
 
 @pytest.fixture
@@ -61,7 +60,6 @@ def report(officer, treasurer, toolkit, period, last_year, make_evidence, make_a
     _rate(officer, last_year, 2, Rating.NOT_MET)
     _rate(officer, last_year, 3, Rating.PARTLY_MET)
     _rate(officer, period, 1, Rating.PARTLY_MET, "Terms of reference lapsed in the summer.")
-    _rate(officer, period, 2, Rating.MET)
     _rate(officer, period, 3, Rating.PARTLY_MET)
     evidence = [
         make_evidence(
@@ -72,6 +70,8 @@ def report(officer, treasurer, toolkit, period, last_year, make_evidence, make_a
         make_evidence(
             title="Risk assessment 2026",
             sections=[sections[2], sections[3]],
+            # Section 2's "must" criteria (2.2, 2.6): Met needs in-date evidence for each.
+            criteria=[sections[2].criteria.get(number=2), sections[2].criteria.get(number=6)],
             url="https://example.org/risk",
         ),
         make_evidence(
@@ -80,6 +80,7 @@ def report(officer, treasurer, toolkit, period, last_year, make_evidence, make_a
             marking=SecurityMarking.OFFICIAL_SENSITIVE,
         ),
     ]
+    _rate(officer, period, 2, Rating.MET)
     excluded = make_evidence(title="Superseded strategy", periods=[last_year])
     overdue = make_action(
         title="Refresh terms of reference", section=sections[1], due_date=today - timedelta(1)
@@ -214,8 +215,10 @@ def test_draft_pdf_has_every_section_and_evidence_title_and_draft_on_every_page(
     assert "OFFICIAL-SENSITIVE" in pages[0]
     # Last year's rating is written in words beside this year's.
     ratings_page = next(page for page in pages if "Each section's rating in" in page)
-    assert re.search(r"Partly met Partly met No change", ratings_page), ratings_page
-    assert re.search(r"Met Not met Improved", ratings_page), ratings_page
+    assert re.search(
+        r"Partly met \d+ of \d+ met, 1 partly met Partly met No change", ratings_page
+    ), ratings_page
+    assert re.search(r"Met \d+ of \d+ met Not met Improved", ratings_page), ratings_page
     # Tagged PDF (PDF/UA): pdfinfo reads the document's MarkInfo.
     path = tmp_path / "draft.pdf"
     path.write_bytes(data)
@@ -302,3 +305,46 @@ def test_pdf_download_refuses_people_without_a_role_and_unknown_years(
     missing = reverse("toolkit:period_pdf", args=[period.year + 5])
     assert client_for(auditor).get(missing).status_code == 404
     assert client_for(auditor).post(url).status_code == 405
+
+
+def test_report_shows_each_criterion_with_its_status_and_overdue_evidence(
+    officer, period, toolkit, make_evidence, today
+):
+    section = Section.objects.get(edition=toolkit, number=2)
+    must = section.criteria.get(number=2)
+    make_evidence(
+        title="CTLP briefing record",
+        sections=[section],
+        criteria=[must],
+        effective_date=today - timedelta(days=60),
+        review_by=today - timedelta(days=1),
+    )
+    assessment = SectionAssessment.objects.get(period=period, section=section)
+    rate_section(
+        actor=officer,
+        assessment=assessment,
+        rating=Rating.NOT_MET,
+        narrative="The profile briefing is out of date.",
+        override_justification="The board has not met since the profile changed.",
+        criteria={
+            row.criterion_id: services.CriterionInput(
+                rating="met" if row.criterion == must else "partly_met", note="See minutes"
+            )
+            for row in assessment.period.criterion_assessments.filter(
+                criterion__section=section
+            ).select_related("criterion")
+        },
+    )
+
+    context = annual_review_context(period)
+    report = next(r for r in context["sections"] if r.section.number == 2)
+    row = next(r for r in report.criterion_rows if r["criterion"] == must)
+    assert row["rating"] == "Met" and row["note"] == "See minutes"
+    assert [(e.title, late) for e, late in row["evidence"]] == [("CTLP briefing record", True)]
+    assert report.criteria_summary == "1 of 7 met, 6 partly met"
+    assert report.proposed == "Partly met"
+    html = annual_review_html(period)
+    yesterday = today - timedelta(days=1)
+    assert f"CTLP briefing record (OVERDUE for review since {yesterday:%-d %b %Y})" in html
+    assert "The board has not met since the profile changed." in html
+    assert "(overrides the proposed Partly met)" in html

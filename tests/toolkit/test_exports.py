@@ -9,6 +9,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from tests.toolkit.helpers import rate_section
 from toolkit import services
 from toolkit.models import Action, Evidence, Rating, SectionAssessment
 
@@ -18,9 +19,7 @@ XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 def _rate(officer, period, number, rating, narrative="Evidence on file."):
     assessment = SectionAssessment.objects.get(period=period, section__number=number)
-    services.assessment_update(
-        actor=officer, assessment=assessment, rating=rating, narrative=narrative
-    )
+    rate_section(actor=officer, assessment=assessment, rating=rating, narrative=narrative)
 
 
 @pytest.fixture
@@ -52,7 +51,7 @@ def periods(officer, treasurer, period, toolkit, make_evidence, make_action, tod
     following = services.review_period_start(
         actor=officer, label="Next", start_date=start, end_date=date(start.year + 1, 3, 31)
     )
-    _rate(officer, following, 2, Rating.MET, "All staff trained.")
+    _rate(officer, following, 2, Rating.NOT_MET, "Training lapsed.")
     return {"this": period, "next": following}
 
 

@@ -103,3 +103,31 @@ def test_load_demo_runs_with_debug_off_when_forced(db, settings):
     _load(force=True)
     assert get_user_model().objects.filter(username="officer").exists()
     assert Evidence.objects.exists()
+
+
+def test_demo_ratings_follow_from_their_criteria_or_carry_a_justification(db):
+    from django.utils import timezone
+
+    from toolkit import rating_rules, selectors
+
+    _load()
+    today = timezone.localdate()
+    previous, current = ReviewPeriod.objects.order_by("start_date")
+    assert (previous.edition.code, current.edition.code) == ("2024", "2024-02")
+    for period in (previous, current):
+        for assessment in SectionAssessment.objects.filter(period=period).select_related("section"):
+            if assessment.to_reconfirm or assessment.rating == Rating.NOT_ASSESSED:
+                continue
+            rows = selectors.criterion_rows(period, assessment.section)
+            states = selectors.criterion_states(
+                rows, selectors.criterion_evidence(period, [assessment.section_id])
+            )
+            proposed = rating_rules.propose(states, today)
+            where = f"{period.label} section {assessment.section.number}"
+            assert assessment.rating == proposed or assessment.override_justification, where
+            if assessment.rating in rating_rules.HIGH_RATINGS:
+                assert not rating_rules.high_rating_problems(states, today), where
+                assert assessment.narrative.strip(), where
+    # The reviewer's case: section 2 this year is not Met (its CTLP briefing is overdue).
+    section_2 = SectionAssessment.objects.get(period=current, section__number=2)
+    assert section_2.rating == Rating.PARTLY_MET

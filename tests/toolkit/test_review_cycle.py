@@ -5,7 +5,9 @@ from datetime import date, timedelta
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.management import call_command
 
+from tests.toolkit.helpers import rate_section
 from toolkit import services
 from toolkit.models import (
     Action,
@@ -15,6 +17,7 @@ from toolkit.models import (
     ReviewPeriod,
     Section,
     SectionAssessment,
+    ToolkitEdition,
 )
 
 FAKE_FINAL_PDF = b"%PDF-1.7\n% the signed annual review\n%%EOF\n"
@@ -25,7 +28,7 @@ def _assessment(period, number: int) -> SectionAssessment:
 
 
 def _rate(officer, period, number: int, rating: Rating, narrative: str) -> SectionAssessment:
-    return services.assessment_update(
+    return rate_section(
         actor=officer, assessment=_assessment(period, number), rating=rating, narrative=narrative
     )
 
@@ -68,7 +71,7 @@ def test_ratings_are_carried_forward_marked_to_reconfirm(officer, period, start_
 
 
 def test_not_assessed_sections_are_not_carried(officer, period, start_next):
-    _rate(officer, period, 1, Rating.MET, "")
+    _rate(officer, period, 1, Rating.MET, "Every criterion met.")
 
     new = start_next()
 
@@ -80,11 +83,14 @@ def test_not_assessed_sections_are_not_carried(officer, period, start_next):
 
 
 def test_first_period_has_nothing_to_carry(officer, toolkit):
+    call_command("seed_toolkit", verbosity=0)  # every edition file, not only the fixture's
     first = services.review_period_start(
         actor=officer, label="2020/21", start_date=date(2020, 4, 1), end_date=date(2021, 3, 31)
     )
-    assert first.edition == toolkit
-    assert first.assessments.count() == Section.objects.filter(edition=toolkit).count() == 8
+    # The very first period benchmarks the latest edition loaded.
+    latest = ToolkitEdition.objects.order_by("-code").first()
+    assert latest.code == "2024-02" and first.edition == latest
+    assert first.assessments.count() == Section.objects.filter(edition=latest).count() == 8
     assert not first.assessments.filter(to_reconfirm=True).exists()
 
 
@@ -128,7 +134,7 @@ def test_saving_an_unchanged_carried_rating_reconfirms_it(officer, period, start
     carried = _assessment(new, 3)
     history = carried.history.count()
 
-    confirmed = services.assessment_update(
+    confirmed = rate_section(
         actor=officer, assessment=carried, rating=carried.rating, narrative=carried.narrative
     )
 
@@ -140,7 +146,7 @@ def test_saving_an_unchanged_carried_rating_reconfirms_it(officer, period, start
     assert confirmed.history.count() == history + 1
     assert confirmed.history.first().history_change_reason == "Re-confirmed"
     # Saving it again unchanged is not another re-confirmation.
-    services.assessment_update(
+    rate_section(
         actor=officer, assessment=confirmed, rating=Rating.NOT_MET, narrative=confirmed.narrative
     )
     assert confirmed.history.count() == history + 1
@@ -150,9 +156,7 @@ def test_changing_a_carried_rating_clears_the_mark_and_says_so(officer, period, 
     _rate(officer, period, 3, Rating.NOT_MET, "No Channel panel attendance recorded.")
     carried = _assessment(start_next(), 3)
 
-    services.assessment_update(
-        actor=officer, assessment=carried, rating=Rating.MET, narrative="Now attending."
-    )
+    rate_section(actor=officer, assessment=carried, rating=Rating.MET, narrative="Now attending.")
 
     carried.refresh_from_db()
     assert (carried.rating, carried.to_reconfirm) == (Rating.MET, False)
@@ -309,9 +313,7 @@ def test_signed_off_period_refuses_every_change_in_the_services(
 ):
     assessment = _assessment(closed, 1)
     with pytest.raises(PermissionDenied):
-        services.assessment_update(
-            actor=officer, assessment=assessment, rating=Rating.MET, narrative=""
-        )
+        rate_section(actor=officer, assessment=assessment, rating=Rating.MET, narrative="")
     with pytest.raises(PermissionDenied):
         services.evidence_update(actor=officer, evidence=evidence, title="Changed after sign-off")
     with pytest.raises(PermissionDenied):

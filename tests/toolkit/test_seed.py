@@ -7,7 +7,7 @@ import pytest
 import yaml
 from django.core.management import CommandError, call_command
 
-from toolkit.management.commands.seed_toolkit import DEFAULT_FILE
+from toolkit.management.commands.seed_toolkit import FIRST_EDITION_FILE as DEFAULT_FILE
 from toolkit.models import Criterion, Evidence, Section, SectionAssessment, ToolkitEdition
 
 
@@ -20,9 +20,12 @@ def test_yaml_loads_eight_sections_with_criteria(toolkit):
         count = section.criteria.count()
         assert 4 <= count <= 8, section
         assert set(section.criteria.values_list("level", flat=True)) <= {"must", "should"}
+        # The first edition keeps no duty holder or source: the corrected one adds them.
+        assert set(section.criteria.values_list("duty_holder", flat=True)) == {""}
 
 
 def test_seed_toolkit_is_idempotent(toolkit):
+    call_command("seed_toolkit", verbosity=0)  # every edition file, not only the fixture's
     counts = (ToolkitEdition.objects.count(), Section.objects.count(), Criterion.objects.count())
     history = Criterion.history.count()
     call_command("seed_toolkit", verbosity=0)
@@ -38,9 +41,17 @@ def test_seed_toolkit_reports_what_it_did(db):
     first, second = io.StringIO(), io.StringIO()
     call_command("seed_toolkit", stdout=first)
     call_command("seed_toolkit", stdout=second)
-    total = 1 + Section.objects.count() + Criterion.objects.count()
-    assert f"{total} records created, 0 updated" in first.getvalue()
-    assert "8 sections; 0 records created, 0 updated" in second.getvalue()
+    for code in ("2024", "2024-02"):
+        edition = ToolkitEdition.objects.get(code=code)
+        total = (
+            1
+            + edition.sections.count()
+            + Criterion.objects.filter(section__edition=edition).count()
+        )
+        assert f"Toolkit edition {code}: 8 sections; {total} records created, 0 updated" in (
+            first.getvalue()
+        )
+    assert second.getvalue().count("8 sections; 0 records created, 0 updated") == 2
 
 
 @pytest.fixture
@@ -88,7 +99,9 @@ def test_reloading_edited_wording_updates_text_and_keeps_records(
 def test_reloading_a_shorter_edition_deletes_nothing(
     tmp_path, toolkit, make_evidence, period, edition_data
 ):
-    make_evidence(criteria=[Criterion.objects.get(section__number=1, number=8)])
+    make_evidence(
+        criteria=[Criterion.objects.get(section__edition=toolkit, section__number=1, number=8)]
+    )
     criteria = Criterion.objects.count()
     edition_data["sections"][0]["criteria"] = edition_data["sections"][0]["criteria"][:4]
     del edition_data["sections"][7]
@@ -96,7 +109,7 @@ def test_reloading_a_shorter_edition_deletes_nothing(
     call_command("seed_toolkit", str(_write(tmp_path, edition_data)), verbosity=0)
 
     assert Criterion.objects.count() == criteria
-    assert Section.objects.count() == 8
+    assert Section.objects.filter(edition=toolkit).count() == 8
     assert Evidence.objects.get().criteria.count() == 1
 
 
@@ -107,7 +120,8 @@ def test_a_new_edition_is_loaded_beside_the_old_one(tmp_path, toolkit, period, e
 
     call_command("seed_toolkit", str(_write(tmp_path, edition_data)), verbosity=0)
 
-    assert list(ToolkitEdition.objects.values_list("code", flat=True)) == ["2026", "2024"]
+    codes = list(ToolkitEdition.objects.values_list("code", flat=True))
+    assert codes == ["2026", "2024"]
     assert Section.objects.filter(edition__code="2026").count() == 8
     assert SectionAssessment.objects.count() == assessments
 
@@ -134,13 +148,13 @@ def _break(data, where: str, value):
         ("sections.0.criteria", None, "sections[1]: 'criteria' is required."),
         (
             "sections.0.criteria.1.level",
-            "could",
-            "sections[1].criteria[2]: needs 'text' and a 'level' of must or should.",
+            "might",
+            "sections[1].criteria[2]: needs 'text' and a 'level' of must, should or could.",
         ),
         (
             "sections.4.criteria.0.text",
             None,
-            "sections[5].criteria[1]: needs 'text' and a 'level' of must or should.",
+            "sections[5].criteria[1]: needs 'text' and a 'level' of must, should or could.",
         ),
         ("sections.1.number", "two", "sections[2]: 'number' must be a whole number"),
         ("sections.1.number", 1, "sections[2]: section number 1 is used twice"),

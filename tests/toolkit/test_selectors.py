@@ -5,12 +5,13 @@ from datetime import date, timedelta
 import pytest
 from django.http import Http404
 
+from tests.toolkit.helpers import rate_section
 from toolkit import selectors, services
 from toolkit.models import Action, Evidence, Rating, SectionAssessment, ToolkitEdition
 
 
 def _rate(officer, period, number: int, rating: Rating) -> None:
-    services.assessment_update(
+    rate_section(
         actor=officer,
         assessment=SectionAssessment.objects.get(period=period, section__number=number),
         rating=rating,
@@ -39,7 +40,7 @@ def _second_edition(toolkit) -> ToolkitEdition:
                     "number": n,
                     "title": f"Section {n}, revised",
                     "summary": "Revised.",
-                    "criteria": [{"level": "must", "text": "Revised criterion."}],
+                    "criteria": [{"level": "should", "text": "Revised criterion."}],
                 }
                 for n in (1, 2)
             ],
@@ -129,16 +130,26 @@ def test_section_overview_without_a_period_has_no_assessments(toolkit):
     assert all(assessment is None for _, assessment in overview)
 
 
-def test_get_section_annotates_each_criterion_with_its_evidence(period, section, make_evidence):
+def test_section_criteria_show_each_rating_with_its_evidence(period, section, make_evidence, today):
     criterion = section.criteria.order_by("number").first()
-    make_evidence(criteria=[criterion])
-
+    make_evidence(
+        criteria=[criterion],
+        review_by=today - timedelta(days=1),
+        effective_date=today - timedelta(days=90),
+    )
     found = selectors.get_section(section.number, period)
+    assessment = SectionAssessment.objects.get(period=period, section=section)
 
-    assert found == section
-    counts = {c.pk: c.evidence_count for c in found.criteria.all()}
-    assert counts[criterion.pk] == 1
-    assert sum(counts.values()) == 1
+    context = selectors.section_criteria(period, found, assessment, today)
+
+    first = context["criterion_rows"][0]
+    assert first["criterion"] == criterion
+    assert [e["overdue"] for e in first["evidence"]] == [True]
+    assert all(not row["evidence"] for row in context["criterion_rows"][1:])
+    assert context["criteria_summary"] == f"0 of {section.criteria.count()} met, " + (
+        f"{section.criteria.count()} not assessed"
+    )
+    assert context["proposed"] == "not_assessed"
 
 
 @pytest.mark.parametrize("number", [0, 9, 10_000])

@@ -17,6 +17,7 @@ from django.db.models.signals import m2m_changed
 
 from prevent_compliance.uploads import validate_upload
 from tests.prevent_compliance.samples import pdf_bytes, upload
+from tests.toolkit.helpers import rate_section
 from toolkit import services
 from toolkit.models import (
     Action,
@@ -224,7 +225,7 @@ def assessment(period):
 
 
 def test_assessment_update_records_rating_narrative_and_who(officer, assessment):
-    saved = services.assessment_update(
+    saved = rate_section(
         actor=officer, assessment=assessment, rating=Rating.PARTLY_MET, narrative="Board meets."
     )
 
@@ -240,9 +241,7 @@ def test_assessment_update_records_rating_narrative_and_who(officer, assessment)
 def test_assessment_update_with_nothing_changed_writes_nothing(officer, assessment):
     rows = assessment.history.count()
 
-    services.assessment_update(
-        actor=officer, assessment=assessment, rating=Rating.NOT_ASSESSED, narrative=""
-    )
+    rate_section(actor=officer, assessment=assessment, rating=Rating.NOT_ASSESSED, narrative="")
 
     assessment.refresh_from_db()
     assert assessment.version == 1
@@ -252,7 +251,7 @@ def test_assessment_update_with_nothing_changed_writes_nothing(officer, assessme
 @pytest.mark.parametrize("role", [*READ_ONLY_ROLES, "outsider"])
 def test_assessment_update_refuses_other_roles(personas, assessment, role):
     with pytest.raises(PermissionDenied):
-        services.assessment_update(
+        rate_section(
             actor=personas[role], assessment=assessment, rating=Rating.MET, narrative="No."
         )
 
@@ -261,7 +260,7 @@ def test_assessment_update_refuses_other_roles(personas, assessment, role):
 
 
 def test_assessment_update_refuses_a_stale_copy(officer, assessment):
-    services.assessment_update(
+    rate_section(
         actor=officer,
         assessment=assessment,
         rating=Rating.MET,
@@ -270,7 +269,7 @@ def test_assessment_update_refuses_a_stale_copy(officer, assessment):
     )
 
     with pytest.raises(ValidationError) as refused:
-        services.assessment_update(
+        rate_section(
             actor=officer,
             assessment=assessment,
             rating=Rating.NOT_MET,
@@ -648,7 +647,7 @@ def test_period_start_refuses_other_roles(personas, period, role):
 def test_period_start_that_fails_while_carrying_forward_saves_nothing(
     officer, period, evidence, monkeypatch
 ):
-    services.assessment_update(
+    rate_section(
         actor=officer,
         assessment=SectionAssessment.objects.get(period=period, section__number=1),
         rating=Rating.MET,

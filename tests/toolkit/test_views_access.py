@@ -50,7 +50,12 @@ def urls(period, evidence, action):
 def valid_posts(section, officer, today):
     """A submission each form would accept from an officer."""
     return {
-        "assessment_edit": {"rating": "met", "narrative": "All criteria met."},
+        # Section 1 of the 2024 edition: eight criteria, none a "must".
+        "assessment_edit": {
+            **{f"criterion_{n}_rating": "met" for n in range(1, 9)},
+            "accept": "proposed",
+            "narrative": "All criteria met.",
+        },
         "evidence_create": evidence_post(
             sections=[section], today=today, url="https://example.org/new"
         ),

@@ -9,7 +9,14 @@ from django.urls import reverse
 from django.utils import timezone
 
 from prevent_compliance.models import get_organisation
-from tests.toolkit.helpers import action_post, date_fields, error_summary, evidence_post
+from tests.toolkit.helpers import (
+    action_post,
+    assessment_form_data,
+    date_fields,
+    error_summary,
+    evidence_post,
+    rate_section,
+)
 from toolkit import services
 from toolkit.models import (
     Action,
@@ -19,6 +26,7 @@ from toolkit.models import (
     Rating,
     ReviewPeriod,
     SectionAssessment,
+    ToolkitEdition,
 )
 
 FAKE_FINAL_PDF = b"%PDF-1.7\n% the signed annual review\n%%EOF\n"
@@ -37,9 +45,7 @@ def _label(year: int) -> str:
 
 def _rate(officer, period, number, rating, narrative="Evidence on file."):
     assessment = SectionAssessment.objects.get(period=period, section__number=number)
-    return services.assessment_update(
-        actor=officer, assessment=assessment, rating=rating, narrative=narrative
-    )
+    return rate_section(actor=officer, assessment=assessment, rating=rating, narrative=narrative)
 
 
 def _text(response) -> str:
@@ -95,9 +101,9 @@ def test_period_page_shows_last_years_rating_beside_the_carried_one(client_for, 
     assert response.status_code == 200
     rows = _rating_rows(response)
     assert len(rows) == 8
-    assert rows[1].endswith("Met To re-confirm Met")
-    assert rows[2].endswith("Not met To re-confirm Not met")
-    assert rows[3].endswith("Not assessed None")
+    assert rows[1].endswith("Met To re-confirm 8 of 8 met, 8 to re-confirm Met")
+    assert rows[2].endswith("Not met To re-confirm 0 of 7 met, 7 not met, 7 to re-confirm Not met")
+    assert rows[3].endswith("Not assessed 0 of 6 met, 6 not assessed None")
     assert "Confirm ratings reviewed" not in response.content.decode()
 
 
@@ -108,7 +114,7 @@ def test_officer_reconfirms_a_carried_rating_by_saving_it_unchanged(client_for, 
 
     response = client.post(
         reverse("toolkit:assessment_edit", args=[1]),
-        {"rating": "met", "narrative": "Board meets quarterly.", "version": assessment.version},
+        assessment_form_data(assessment, narrative="Board meets quarterly."),
     )
 
     assert response.status_code == 302
@@ -117,7 +123,8 @@ def test_officer_reconfirms_a_carried_rating_by_saving_it_unchanged(client_for, 
     assert assessment.history.first().history_change_reason == "Re-confirmed"
     assert assessment.history.first().history_user == officer
     rows = _rating_rows(client.get(reverse("toolkit:period_detail", args=[current.year])))
-    assert rows[1].endswith("Met Met")  # still shown beside last year's, no longer to re-confirm
+    # Still shown beside last year's, no longer to re-confirm.
+    assert rows[1].endswith("Met 8 of 8 met Met")
     assert "To re-confirm" in rows[2]
 
 
@@ -166,7 +173,7 @@ def test_officer_opens_the_very_first_period_from_the_browser(client_for, office
 
     assert response.status_code == 302, error_summary(response)
     period = ReviewPeriod.objects.get()
-    assert period.edition == toolkit
+    assert period.edition == ToolkitEdition.objects.order_by("-code").first()  # the latest
     assert period.assessments.count() == 8
 
 
@@ -346,7 +353,12 @@ def write_requests(period, evidence, action, section, officer, today):
     """Every write URL of the toolkit with a submission an officer would have accepted."""
     start = period.end_date + timedelta(days=1)
     return {
-        reverse("toolkit:assessment_edit", args=[1]): {"rating": "met", "narrative": "x"},
+        # Section 1 of the 2024 edition: eight criteria, none a "must".
+        reverse("toolkit:assessment_edit", args=[1]): {
+            **{f"criterion_{n}_rating": "met" for n in range(1, 9)},
+            "accept": "proposed",
+            "narrative": "x",
+        },
         reverse("toolkit:evidence_create"): evidence_post(
             sections=[section], today=today, url="https://example.org/new"
         ),
@@ -507,7 +519,8 @@ def test_dashboard_has_no_grid_with_one_period(client_for, auditor, period):
 # --- Query counts ---------------------------------------------------------------------------
 
 # Measured with the records below plus a margin of two; the organisation profile is cached.
-PERIOD_PAGE_MAX_QUERIES = 7 + 2
+# (8: with the criterion counts per section.)
+PERIOD_PAGE_MAX_QUERIES = 8 + 2
 
 
 @pytest.mark.parametrize("size", [1, 12])
@@ -523,7 +536,7 @@ def test_period_page_queries_do_not_grow_with_records(
 ):
     get_organisation()
     for n in range(size):
-        _rate(officer, period, n % 8 + 1, Rating.MET)
+        _rate(officer, period, n % 8 + 1, Rating.PARTLY_MET)
         make_evidence(title=f"Evidence {n}", url=f"https://example.org/{n}")
         make_action(title=f"Action {n}")
     start = period.end_date + timedelta(days=1)
@@ -544,4 +557,4 @@ def test_period_page_queries_do_not_grow_with_records(
     assert response.status_code == 200
     assert f"Guidance {size - 1}" in _text(response)
     assert response.content.decode().count("Audit pack requested") == min(size, 5)
-    assert _rating_rows(response)[1].endswith("Met To re-confirm Met")
+    assert _rating_rows(response)[1].startswith("1. Multi-agency partnership group Partly met")
