@@ -11,6 +11,8 @@ Cross-cutting parts, used by toolkit and decisions:
                   changes (views, urls, forms, middleware, backends, services, signals)
     audit/        the History page of any record and the site-wide audit log (registry,
                   diff, selectors, forms, views, urls); apps register in their audit.py
+    notifications/   e-mail at each workflow step: outbox, preferences, sending task
+    waiting.py    the "waiting for you" registry (dashboard panel and navigation count)
     roles.py, rules.py   the six roles, and the one permission check (``require``)
     web.py        helpers every view uses: permission, bound forms, service errors, CSV, downloads
     middleware.py Cache-Control on every response

@@ -67,6 +67,7 @@ def query_text(value: str, *, max_length: int) -> str:
 def gds_helper(*, submit_label: str = "Save") -> FormHelper:
     """A helper rendering GOV.UK markup, labels at normal size, and one primary button."""
     helper = FormHelper()
+    helper.form_tag = False  # the page's template holds the <form>: never one inside another
     helper.label_size = Size.SMALL
     helper.legend_size = Size.SMALL
     helper.add_input(Submit("submit", submit_label))

@@ -122,6 +122,8 @@ INSTALLED_APPS = [
     "csp",
     "prevent_compliance",
     "toolkit",
+    # Training records (people, courses, completions), inside the toolkit package.
+    "toolkit.training.apps.TrainingConfig",
     "decisions",
 ]
 
@@ -331,6 +333,11 @@ OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 # page. On by default in production (DEBUG off); off by default for local development and the
 # tests.
 TWO_FACTOR_ALL_ROLES = env.bool("TWO_FACTOR_ALL_ROLES", default=not DEBUG)
+# Wrong codes are counted by prevent_compliance/accounts/two_factor.py (a few tries, then an
+# explained wait), not by django-otp's doubling delay after every single mistake.
+OTP_TOTP_THROTTLE_FACTOR = 0
+# A forgotten-password link works once, for an hour (accounts/tokens.py; invitations last longer).
+PASSWORD_RESET_TIMEOUT = 60 * 60
 
 # --- Headers, cookies and the content security policy ----------------------------------------
 

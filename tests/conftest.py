@@ -113,6 +113,13 @@ def chief_executive(db, django_user_model):
 
 
 @pytest.fixture
+def deputy_chief_executive(db, django_user_model):
+    """A second Chief Executive role holder: approves what the first one submitted (the
+    person who submits the annual review may not approve it)."""
+    return _make_user(django_user_model, "deputy.chief.executive", Role.CHIEF_EXECUTIVE)
+
+
+@pytest.fixture
 def commissioner(db, django_user_model):
     return _make_user(django_user_model, "commissioner", Role.COMMISSIONER)
 
@@ -164,10 +171,18 @@ def personas(officer, treasurer, chief_executive, commissioner, auditor, adminis
 
 @pytest.fixture
 def toolkit(db):
-    """The 2024 toolkit edition loaded from its YAML file."""
+    """The 2024 toolkit edition loaded from its YAML file (only that one: with no period open,
+    the pages offer the newest edition, and the tests' sections are the 2024 edition's; the
+    February 2024 edition has its own tests in tests/toolkit/test_editions.py)."""
+    from toolkit.management.commands.seed_toolkit import FIRST_EDITION_FILE
     from toolkit.models import ToolkitEdition
 
-    call_command("seed_toolkit", verbosity=0, stdout=open(os.devnull, "w"))  # noqa: SIM115
+    call_command(
+        "seed_toolkit",
+        str(FIRST_EDITION_FILE),
+        verbosity=0,
+        stdout=open(os.devnull, "w"),  # noqa: SIM115
+    )
     return ToolkitEdition.objects.get(code="2024")
 
 

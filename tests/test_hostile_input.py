@@ -176,8 +176,11 @@ FORMS = {
     "assessment": Form(
         "officer",
         lambda w: reverse("toolkit:assessment_edit", args=[1]),
-        ["narrative"],
-        lambda w: {"rating": "partly_met"},
+        ["narrative", "criterion_1_note"],
+        # Every criterion of section 1 (eight in the 2024 edition) partly met: proposed so.
+        lambda w: (
+            {f"criterion_{n}_rating": "partly_met" for n in range(1, 9)} | {"accept": "proposed"}
+        ),
     ),
     "period_start": Form("officer", lambda w: reverse("toolkit:period_start"), ["label"]),
     "guidance": Form(
@@ -189,7 +192,7 @@ FORMS = {
     "decision_create": Form(
         "officer",
         lambda w: reverse("decisions:create"),
-        ["title", "lead_officer", "withheld_parts", "summary"],
+        ["title", "lead_officer", "decision_maker_name", "forum", "summary"],
         lambda w: {
             "chief_officer_approval": "not_required",
             "confidentiality": "non-confidential",
@@ -227,14 +230,47 @@ FORMS = {
     "sign": Form(
         "commissioner",
         lambda w: reverse("decisions:sign", args=[w.decision("awaiting_signature").ref]),
-        ["signatory_name", "password"],
+        ["password"],  # the signature is the account's own name: nothing typed in
         lambda w: {"declaration": "on"},
         verified=True,
+    ),
+    "not_publish": Form(
+        "officer",
+        lambda w: reverse("decisions:not_publish", args=[w.decision("signed").ref]),
+        ["reason"],
+    ),
+    "release": Form(
+        "chief_executive",
+        lambda w: reverse("decisions:release", args=[w.partly_confidential().ref]),
+        ["reason", "text"],
+        # posted from its check page (confirm=yes), which repeats the answers
+        lambda w: {
+            "scope": "part",
+            "sections": "5",
+            "confirm": "yes",
+            **dates("released_on", w.today),
+        },
+        verified=True,
+        shows=lambda w: w.partly_confidential().get_absolute_url(),
     ),
     "organisation": Form(
         "administrator",
         lambda w: reverse("organisation"),
         ["name", "short_name", "reference_prefix", "reference_format"],
+    ),
+    "user_invite": Form(
+        "administrator",
+        lambda w: reverse("users:invite"),
+        ["first_name", "last_name"],
+        lambda w: {"username": "hostile.user", "email": "hostile.user@opcc.test"},
+        verified=True,
+    ),
+    "user_invite_names": Form(
+        "administrator",
+        lambda w: reverse("users:invite"),
+        ["username", "email"],
+        lambda w: {"first_name": "Hostile", "last_name": "User"},
+        verified=True,
     ),
 }
 
@@ -253,6 +289,21 @@ class World:
         from toolkit.models import GuidanceUpdate
 
         return GuidanceUpdate._meta.get_field("kind").choices[0][0]
+
+    def partly_confidential(self):
+        """A published record whose section 5 is withheld: one whose content can be released."""
+        if "partly" not in self._decisions:
+            decision = make_draft(
+                self.personas,
+                title="Decision partly confidential",
+                confidentiality=Decision.Confidentiality.PARTLY_CONFIDENTIAL,
+                foi_exemptions=["s43"],
+            )
+            complete_sections(decision, actor=self.personas["officer"], withheld=5)
+            decision = advance(decision, self.personas, "public")
+            decision.ref = decision.reference
+            self._decisions["partly"] = decision
+        return self._decisions["partly"]
 
     def decision(self, state):
         if state not in self._decisions:
@@ -384,7 +435,8 @@ def test_markup_in_records_is_literal_text_in_the_annual_review(client, personas
     )
     client.force_login(officer)
     data = page_form(client, reverse("toolkit:assessment_edit", args=[1]))
-    data.update(rating="partly_met", narrative=f"Partly {MARKUP[1]}")
+    data.update({f"criterion_{n}_rating": "partly_met" for n in range(1, 9)})
+    data.update(accept="proposed", narrative=f"Partly {MARKUP[1]}")
     assert client.post(reverse("toolkit:assessment_edit", args=[1]), data).status_code == 302
     text = _pdf_text(client.get(reverse("toolkit:period_pdf", args=[period.year])).content)
     for marker in MARKUP:

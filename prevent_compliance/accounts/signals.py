@@ -52,10 +52,14 @@ def _remember_before_save(sender, instance, update_fields=None, raw=False, **kwa
 
 def _record_password_change(instance, actor) -> None:
     by_self = actor is not None and actor.pk == instance.pk
+    # A service may say how (an e-mailed link); the default says who.
+    told = getattr(instance, "_password_change_summary", None)
+    instance._password_change_summary = None
     record_event(
         account=instance,
         kind=AccountEvent.Kind.PASSWORD_CHANGED,
-        summary=(
+        summary=told
+        or (
             f"{instance.get_username()} changed their password"
             if by_self
             else f"Password of {instance.get_username()} reset by {actor_name(actor)}"
@@ -75,7 +79,8 @@ def _record_after_save(sender, instance, created=False, raw=False, **kwargs):
         record_event(
             account=instance,
             kind=AccountEvent.Kind.STATUS_CHANGED,
-            summary=f"Account {instance.get_username()} created",
+            summary=getattr(instance, "_account_created_summary", None)
+            or f"Account {instance.get_username()} created",
             actor=actor,
         )
         return

@@ -13,6 +13,8 @@ the guard::
 or, inside a view, ``if response := verification_redirect(request): return response``.
 """
 
+import math
+from datetime import datetime, timedelta
 from functools import reduce, wraps
 from operator import or_
 from urllib.parse import urlencode
@@ -23,6 +25,7 @@ from django.contrib import messages
 from django.http import HttpRequest
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -30,6 +33,11 @@ from prevent_compliance.roles import Role
 
 # Roles whose holders approve, sign or administer: they need a second factor to do so.
 TWO_FACTOR_ROLES = frozenset({Role.COMMISSIONER, Role.CHIEF_EXECUTIVE, Role.ADMINISTRATOR})
+
+# Wrong codes allowed in a row before a wait, and the wait. A mistyped code or two costs
+# nothing; after that, one guess per wait leaves a million possible codes out of reach.
+CODE_TRIES = 5
+CODE_WAIT = timedelta(minutes=5)
 
 
 # --- Who needs a second factor ------------------------------------------------------------------
@@ -73,6 +81,47 @@ def code_needed(user) -> bool:
     return two_factor_role(user) and confirmed_device(user) is not None
 
 
+# --- Wrong codes -----------------------------------------------------------------------------
+
+
+def code_wait_until(device: TOTPDevice) -> datetime | None:
+    """When the holder may try a code again, or None if they may try now.
+
+    django-otp counts the wrong codes in a row on the device (OTP_TOTP_THROTTLE_FACTOR is 0,
+    so its own doubling delay is off and this rule alone applies).
+    """
+    failed_at = device.throttling_failure_timestamp
+    if device.throttling_failure_count < CODE_TRIES or failed_at is None:
+        return None
+    until = failed_at + CODE_WAIT
+    return until if until > timezone.now() else None
+
+
+def tries_left(device: TOTPDevice) -> int:
+    return max(0, CODE_TRIES - device.throttling_failure_count)
+
+
+def wait_message(until: datetime) -> str:
+    minutes = max(1, math.ceil((until - timezone.now()).total_seconds() / 60))
+    return (
+        f"Wait {minutes} minute{'s' if minutes != 1 else ''} (until "
+        f"{timezone.localtime(until):%H:%M}), then enter the code your app shows. This is "
+        f"because {CODE_TRIES} wrong codes were entered in a row, and the wait stops anyone "
+        "from guessing codes"
+    )
+
+
+def wrong_code_message(device: TOTPDevice) -> str:
+    if (until := code_wait_until(device)) is not None:
+        return wait_message(until)
+    left = tries_left(device)
+    return (
+        "The code is not correct or has expired. Enter the code your app shows now "
+        f"(you can try {left} more time{'s' if left != 1 else ''} before a "
+        f"{int(CODE_WAIT.total_seconds() // 60)}-minute wait)"
+    )
+
+
 # --- Sending the user to enter a code, and back ------------------------------------------------
 
 
@@ -93,13 +142,34 @@ def return_url(request: HttpRequest) -> str:
     return safe_next(request, request.headers.get("referer"))
 
 
+def _came_from(request: HttpRequest, next_url: str) -> str | None:
+    """The page before this one, for "Not now": never this page itself (that would loop)."""
+    referer = request.headers.get("referer")
+    if not referer or referer == next_url:
+        return None
+    if not url_has_allowed_host_and_scheme(
+        referer, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return None
+    if referer == request.build_absolute_uri(request.get_full_path()):
+        return None
+    return referer
+
+
 def code_redirect(request: HttpRequest, *, set_up: str, enter: str):
     """Send the user to set up an app (saying ``set_up``) or to enter a code (saying ``enter``),
-    then back to this page."""
-    query = urlencode({"next": return_url(request)})
+    then back to this page. The set-up page's "Not now" goes back to the page before
+    (``back``), not to this one, which would only ask again."""
+    next_url = return_url(request)
+    params = {"next": next_url}
     if confirmed_device(request.user) is None:
+        # A refused POST already returns to the page it came from; a page asks again.
+        posted = request.method not in ("GET", "HEAD")
+        if back := next_url if posted else _came_from(request, next_url):
+            params["back"] = back
         messages.warning(request, set_up)
-        return redirect(f"{reverse('accounts:enrol')}?{query}")
+        return redirect(f"{reverse('accounts:enrol')}?{urlencode(params)}")
+    query = urlencode(params)
     messages.warning(request, enter)
     return redirect(f"{reverse('accounts:verify')}?{query}")
 

@@ -159,7 +159,8 @@ def history_entries(rows, older, registration: AuditedRecord) -> list[HistoryEnt
             HistoryEntry(
                 when=row.history_date,
                 user=_person(row.history_user) if row.history_user else "The system",
-                kind=KINDS.get(row.history_type, row.history_type),
+                # An action folded from several rows is named by how it began (folding.py).
+                kind=KINDS.get(getattr(row, "fold_kind", row.history_type), row.history_type),
                 reason=row.history_change_reason or "",
                 changes=changes,
             )

@@ -18,6 +18,7 @@ from django.utils.text import capfirst
 from simple_history.models import HistoricalChanges
 
 from .diff import KINDS, HistoryEntry, history_entries
+from .folding import folded
 from .registry import AuditedRecord, registration_for, registry
 
 HISTORY_PAGE_SIZE = 25
@@ -29,9 +30,12 @@ HISTORY_PAGE_SIZE = 25
 def history_page(
     obj: models.Model, registration: AuditedRecord, page_number: str | int | None
 ) -> tuple[Page, list[HistoryEntry]]:
-    """A page of a record's history, newest first, with the differences worked out."""
+    """A page of a record's history, newest first, with the differences worked out: one
+    entry for each action, its many-to-many link rows folded in (``folding.py``)."""
     records = obj.history  # type: ignore[attr-defined]  # added by HistoricalRecords
-    history = records.select_related("history_user").order_by("-history_date", "-history_id")
+    history = folded(records.select_related("history_user")).order_by(
+        "-history_date", "-history_id"
+    )
     page = Paginator(history, HISTORY_PAGE_SIZE).get_page(page_number)
     rows = list(page.object_list)
     # The row just before the page's oldest one, so that it too shows what changed.
@@ -114,8 +118,9 @@ LOG_COLUMNS = (
 
 
 def _filtered(source: LogSource, filters: LogFilters) -> QuerySet:
-    """One table's history rows that match the filters, with no columns chosen yet."""
-    queryset = source.history_model._default_manager.order_by()
+    """One table's history rows that match the filters, with no columns chosen yet: one row
+    for each action, its many-to-many link rows folded in (``folding.py``)."""
+    queryset = folded(source.history_model._default_manager.order_by())
     if filters.user_id:
         queryset = queryset.filter(history_user_id=filters.user_id)
     if filters.date_from:
@@ -133,7 +138,7 @@ def _columns(source: LogSource, queryset: QuerySet) -> QuerySet[Any, dict[str, A
         log_at=F("history_date"),
         log_type=Value(source.key, output_field=text),
         log_id=F("history_id"),
-        log_kind=F("history_type"),
+        log_kind=F("fold_kind"),
         log_reason=F("history_change_reason"),
         log_user=F("history_user__username"),
         log_first_name=F("history_user__first_name"),
@@ -373,6 +378,7 @@ class AuditLog:
             if link:
                 url = reverse("audit:history", args=[row["log_type"], identifier])
         full_name = " ".join(filter(None, [row["log_first_name"], row["log_last_name"]]))
+        label = self.labels.get(row["log_type"], row["log_type"])
         return {
             "when": row["log_at"],
             "kind": KINDS.get(row["log_kind"], row["log_kind"]),
@@ -380,7 +386,8 @@ class AuditLog:
             "username": row["log_user"] or "",
             "user": full_name or row["log_user"] or "",
             "record_type": row["log_type"],
-            "record_label": self.labels.get(row["log_type"], row["log_type"]),
+            "record_label": label,
+            "record_name": record_name(label, registration, identifier, row["log_title"] or ""),
             "identifier": identifier,
             "title": row["log_title"] or "",
             "link": url,
@@ -400,6 +407,21 @@ class AuditLog:
             if len(chunk) < chunk_size:
                 return
             chunk = self.rows(limit=chunk_size, cursor=chunk[-1]["cursor"], link=False)
+
+
+# Records a person names by their identifier (a decision's reference) as well as its title.
+NAMED_BY_IDENTIFIER = {"decision"}
+
+
+def record_name(label: str, registration: AuditedRecord | None, identifier: str, title: str) -> str:
+    """The record an entry belongs to, as a person names it: "Decision WPCC4-0028 ‘Prevent
+    training’", "Evidence ‘Partnership minutes’", "Review period ‘2025/26’"."""
+    if registration is not None and registration.key in NAMED_BY_IDENTIFIER and identifier:
+        return f"{label} {identifier} ‘{title}’" if title else f"{label} {identifier}"
+    if title:
+        return f"{label} ‘{title}’"
+    readable = registration is not None and registration.lookup != "public_id"
+    return f"{label} {identifier}" if identifier and readable else label
 
 
 def _page_number(value: str | None) -> int | None:

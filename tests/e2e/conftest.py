@@ -119,8 +119,32 @@ class Journey:
         # Only violations are reported: collecting passes too doubles axe's time per page.
         options = {"runOnly": {"type": "tag", "values": WCAG_TAGS}, "resultTypes": ["violations"]}
         results = self.axe.run(self.page, options=options)
+        results.response["violations"] = _without_known_govuk_issue(results.response["violations"])
         assert results.violations_count == 0, results.generate_report()
         return self.page
+
+
+def _radio_expanded_only(node: dict) -> bool:
+    messages = [i["message"] for i in node.get("all", []) + node.get("any", [])]
+    return "govuk-radios__input" in node.get("html", "") and all(
+        m.startswith("ARIA attribute is not allowed: aria-expanded=") for m in messages
+    )
+
+
+def _without_known_govuk_issue(violations: list[dict]) -> list[dict]:
+    """GOV.UK Frontend's radios with conditional content set aria-expanded on the radio,
+    which ARIA does not list for that role: a known issue the Design System keeps on
+    purpose, after research with screen reader users (alphagov/govuk-frontend#979). Only
+    that attribute on those radios is set aside; any other finding still fails."""
+    kept = []
+    for violation in violations:
+        if violation["id"] == "aria-allowed-attr":
+            nodes = [n for n in violation["nodes"] if not _radio_expanded_only(n)]
+            if not nodes:
+                continue
+            violation = {**violation, "nodes": nodes}
+        kept.append(violation)
+    return kept
 
 
 @pytest.fixture(autouse=True)

@@ -98,6 +98,11 @@ def test_decision_goes_from_draft_to_the_public_log_through_five_roles(
     page.get_by_role("button", name="Approve for signature").click()
     page.wait_for_load_state()
     j.check()
+    # The check page says what approving does and that it cannot be undone.
+    assert page.get_by_text("This cannot be undone.").is_visible()
+    page.get_by_role("button", name="Approve for signature").click()
+    page.wait_for_load_state()
+    j.check()
     decision.refresh_from_db()
     assert decision.status == Decision.Status.AWAITING_SIGNATURE
 
@@ -123,6 +128,10 @@ def test_decision_goes_from_draft_to_the_public_log_through_five_roles(
     page.context.clear_cookies()
     j.sign_in("officer", e2e_password)
     _open(j, decision)
+    page.get_by_role("button", name="Publish", exact=True).click()
+    page.wait_for_load_state()
+    j.check()
+    assert page.get_by_text("This cannot be undone.").is_visible()
     page.get_by_role("button", name="Publish").click()
     page.wait_for_load_state()
     j.check()
