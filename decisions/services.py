@@ -657,7 +657,7 @@ def decision_not_publish(*, actor: User, decision: Decision, reason: str) -> Dec
         decision.status_note = reason
         decision.status_date = timezone.localdate()
         _reseal(decision, status=Status.NOT_PUBLISHED)
-        _save(decision, actor=actor, reason=f"Recorded as not published: {reason[:80]}")
+        _save(decision, actor=actor, reason=f"Recorded as not published: {reason[:70]}")
     return decision
 
 
