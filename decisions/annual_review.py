@@ -32,6 +32,7 @@ from prevent_compliance.uploads import ValidatedUpload
 from toolkit import annual_review_report
 from toolkit import services as toolkit_services
 from toolkit.models import Evidence, ReviewPeriod
+from toolkit.reports import services as report_services
 
 from . import hooks, notify, services
 from .models import Decision, FoiExemption
@@ -94,6 +95,12 @@ def suggested_exemption(period: ReviewPeriod) -> ExemptionSuggestion | None:
             "interest test. Decide, and say why."
         ),
     )
+
+
+def empty_narratives(period: ReviewPeriod) -> list[str]:
+    """The report narratives not yet written, which the person submitting is warned about
+    (submitting is not refused: the report says the narrative is missing)."""
+    return annual_review_report.empty_narratives(period)
 
 
 def _check_choice(choice: ExemptionChoice) -> None:
@@ -195,11 +202,14 @@ def _review_values(actor: User, period: ReviewPeriod, choice: ExemptionChoice) -
 def _attach_review_pdf(
     actor: User, decision: Decision, period: ReviewPeriod, *, withheld: bool
 ) -> None:
-    pdf = annual_review_report.annual_review_pdf(period)
+    # The appendix is published with the decision on the public log, so it is the report's
+    # public version: people named by role, OFFICIAL-SENSITIVE titles and confidential
+    # decisions left out. The internal version stays on the period's page.
+    pdf = annual_review_report.annual_review_pdf(period, public=True)
     services._appendix_create_row(
         actor=actor,
         decision=decision,
-        title=f"Annual Prevent duty review {period.label} (report as submitted)",
+        title=f"Annual Prevent duty review {period.label} (public version, as submitted)",
         content=ContentFile(pdf),
         info=ValidatedUpload(
             content_type="application/pdf",
@@ -217,8 +227,16 @@ def after_sign(*, actor: User, decision: Decision) -> None:
     period = decision.review_period
     if period is None:
         return
+    # The final copy is made here, in the signing transaction, so the period is never closed
+    # without it: the report is bounded in length (about 40 pages at most), so this is quick.
     final_pdf = annual_review_report.annual_review_pdf(period, final=True)
     toolkit_services.review_period_close(actor=actor, period=period, final_pdf=final_pdf)
+    # The public version is made by the worker once the signing is saved; if queueing it
+    # fails, the signing stands (robust) and the period page's button asks again.
+    period_id = period.pk
+    transaction.on_commit(
+        lambda: report_services.report_queue_public_after_sign_off(period_id), robust=True
+    )
     notify.decision_step(event=notify.Event.REVIEW_SIGNED_OFF, decision=decision, actor=actor)
 
 

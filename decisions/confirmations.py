@@ -59,18 +59,36 @@ def approve(decision: Decision) -> Check:
     )
 
 
-def sign(decision: Decision) -> Check:
+def sign(decision: Decision, register=None) -> Check:
+    """``register``: the signer's SignCheck (decisions/interests/selectors.py), if known."""
+    rows = [*_record_rows(decision)]
+    effects = [
+        "The record is sealed: its content can never be changed again.",
+        "Your name and the date are recorded as the signature.",
+    ]
+    latest = register.freshness.latest if register is not None else None
+    if latest is not None and not register.blocked:
+        rows.append(("Register of interests signed against", _register_version(latest)))
+        effects.append(
+            "The version of your register of interests you confirmed is sealed with the "
+            "record, and the public record links to it."
+        )
+    rows.append(("Status after this step", "Signed"))
+    effects.append("The record can then be published on the decision log.")
     return Check(
         title="Sign decision",
         caption=decision.reference,
         button="Sign decision",
-        rows=[*_record_rows(decision), ("Status after this step", "Signed")],
-        effects=[
-            "The record is sealed: its content can never be changed again.",
-            "Your name and the date are recorded as the signature.",
-            "The record can then be published on the decision log.",
-        ],
+        rows=rows,
+        effects=effects,
     )
+
+
+def _register_version(confirmation) -> str:
+    from django.utils import timezone
+
+    day = timezone.localtime(confirmation.confirmed_at)
+    return f"Version {confirmation.number}, confirmed on {day.day} {day:%B %Y}"
 
 
 def publish(decision: Decision) -> Check:

@@ -244,6 +244,10 @@ def _record_fields(decision: Decision) -> dict:
             extra[name] = _date(value)
     if decision.financial_value is not None:
         extra["financial_value"] = f"{decision.financial_value:.2f}"
+    # The register of interests version signed against (decisions/interests): sealed only
+    # when present, so records signed before the register existed still verify.
+    if decision.signed_register_hash:
+        extra["register_signed_against"] = decision.signed_register_hash
     if decision.status in EXPLAINED_STATES:
         extra["status_note"] = decision.status_note
         extra["status_date"] = _date(decision.status_date)

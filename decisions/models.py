@@ -373,6 +373,21 @@ class Decision(models.Model):
         "sealed before keyed seals (an unkeyed SHA-256, resealed by reseal_decisions).",
     )
     hashed_at = models.DateTimeField("sealed at", null=True, blank=True)
+    signed_register_version = models.ForeignKey(
+        "interests.Confirmation",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="signed_decisions",
+        verbose_name="register of interests signed against",
+        help_text="The signer's confirmed register of interests when they signed.",
+    )
+    signed_register_hash = models.CharField(
+        "SHA-256 of the register signed against",
+        max_length=64,
+        blank=True,
+        help_text="Sealed with the record (decisions/integrity.py) when present.",
+    )
     treasurer_comments = models.TextField("comments from the Treasurer", blank=True)
     treasurer_commented_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"

@@ -49,6 +49,7 @@ if TYPE_CHECKING:
     from toolkit.models import Section
 
     from .importer import ImportFile, ImportRecord
+    from .interests.models import Confirmation
     from .models import DecisionImport
 
 logger = logging.getLogger(__name__)
@@ -570,8 +571,11 @@ def decision_sign(
         raise ValidationError(errors)
     with transaction.atomic():
         decision = _begin(actor, decision, "sign")
+        register = _register_to_sign_against(actor)
         now = timezone.now()
         decision.interests_declared = True
+        decision.signed_register_version = register
+        decision.signed_register_hash = register.content_hash
         decision.signed_by = actor
         decision.signatory_name = actor.get_full_name().strip() or actor.get_username()
         decision.signed_on = timezone.localdate(now)
@@ -589,6 +593,26 @@ def decision_sign(
         hooks.run(hooks.after_sign, actor=actor, decision=decision)
         notify.decision_step(event=notify.Event.SIGNED, decision=decision, actor=actor)
     return decision
+
+
+def _register_to_sign_against(actor: User) -> Confirmation:
+    """The signer's latest register version, if confirmed recently and unchanged since.
+
+    The declaration on every record says the register is up to date: a signer with no
+    register, or one not confirmed within INTERESTS_CONFIRM_WITHIN_DAYS, or changed since it
+    was confirmed, is refused with the reason and what to do. The holder row is locked so an
+    entry cannot change between this check and the signature.
+    """
+    from .interests import selectors as interests
+
+    holder = interests.holder_for(actor)
+    if holder is not None:
+        holder = type(holder).objects.select_for_update().get(pk=holder.pk)
+    check = interests.freshness(holder)
+    # ``ok`` implies a latest version; the second test only states it for the type checker.
+    if not check.ok or check.latest is None:
+        raise ValidationError(check.problem, code="register_not_confirmed")
+    return check.latest
 
 
 def _seal_intact(decision: Decision) -> None:

@@ -35,6 +35,7 @@ from .forms import (
     SignForm,
     SupportingSectionFormSet,
 )
+from .interests import selectors as interests_selectors
 from .models import Decision
 from .services import InvalidTransition
 
@@ -368,7 +369,19 @@ def _checked_bound(request) -> dict:
     return {"data": None, "files": None}
 
 
-def _step_form(request, decision, form, *, run, done: str, heading: str, notice=None, check=None):
+def _step_form(
+    request,
+    decision,
+    form,
+    *,
+    run,
+    done: str,
+    heading: str,
+    notice=None,
+    check=None,
+    template="decisions/step_form.html",
+    extra=None,
+):
     """A workflow step with a form: run it once the form is valid, then back to the record.
 
     ``run(cleaned_data)`` calls the service. A step the state no longer allows is refused
@@ -386,13 +399,14 @@ def _step_form(request, decision, form, *, run, done: str, heading: str, notice=
             return redirect(decision)
     return render(
         request,
-        "decisions/step_form.html",
+        template,
         {
             "form": form,
             "decision": decision,
             "heading": heading,
             "notice": notice,
             "confirm": check,
+            **(extra or {}),
         },
     )
 
@@ -506,6 +520,9 @@ def sign(request, reference: str):
             "date. Return it to draft to correct the date.",
         )
         return redirect(decision)
+    # The signer's register of interests, its last confirmation and what the decision may
+    # touch; decision_sign refuses a stale register whatever the page showed.
+    register = interests_selectors.sign_check(user=request.user, decision=decision)
     return _step_form(
         request,
         decision,
@@ -519,7 +536,9 @@ def sign(request, reference: str):
         done=f"Decision {decision.reference} signed.",
         heading="Sign decision",
         notice=notices.staff_notice(decision),
-        check=confirmations.sign(decision),
+        check=confirmations.sign(decision, register=register),
+        template="decisions/sign.html",
+        extra={"register": register},
     )
 
 
@@ -551,6 +570,7 @@ def annual_review_submit(request, year: int):
             {
                 "form": form,
                 "confirm": check,
+                "empty_narratives": annual_review.empty_narratives(period),
                 "action": request.path,
                 "cancel_url": period.get_absolute_url(),
                 "trail": breadcrumbs(

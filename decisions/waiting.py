@@ -220,7 +220,11 @@ def waiting(context: Context) -> list[Part]:
             _part(
                 "approve",
                 "Decisions waiting for your approval",
-                Decision.objects.filter(status=Status.AWAITING_APPROVAL),
+                # Not the annual review this user submitted: separation of duties refuses
+                # them at the approve page (annual_review.before_approve).
+                Decision.objects.filter(status=Status.AWAITING_APPROVAL).exclude(
+                    review_period__isnull=False, created_by=context.user
+                ),
                 "decisions:approve",
                 "Consultation complete; dated {date}",
                 _list_url(status=Status.AWAITING_APPROVAL),

@@ -9,6 +9,7 @@ from crispy_forms_gds.layout import Field, Layout, Size, Submit
 from django import forms
 from django.core.exceptions import ValidationError
 
+from .branding import LOGO_MAX_BYTES, validate_logo
 from .models import OrganisationProfile
 
 # Every date the app records lies well inside these years; outside them, arithmetic such as
@@ -75,7 +76,24 @@ def gds_helper(*, submit_label: str = "Save") -> FormHelper:
 
 
 class OrganisationProfileForm(forms.ModelForm):
-    """The Administrator's settings for the office: names, reference scheme, marking."""
+    """The Administrator's settings for the office: names, reference scheme, marking, and
+    the branding printed on every PDF and the accessibility statement."""
+
+    logo_file = forms.FileField(
+        label="Logo",
+        required=False,
+        help_text=(
+            f"A PNG or SVG image, up to {LOGO_MAX_BYTES // 1024 // 1024} MB. "
+            "It is printed at the top of every PDF."
+        ),
+    )
+    remove_logo = forms.BooleanField(label="Remove the current logo", required=False)
+    accessibility_prepared_on = GovUKDateField(
+        label="Date the accessibility statement was prepared", required=False
+    )
+    accessibility_reviewed_on = GovUKDateField(
+        label="Date the accessibility statement was last reviewed", required=False
+    )
 
     class Meta:
         model = OrganisationProfile
@@ -86,17 +104,40 @@ class OrganisationProfileForm(forms.ModelForm):
             "term_number",
             "reference_format",
             "default_marking",
+            "address",
+            "contact_email",
+            "telephone",
+            "accessibility_prepared_on",
+            "accessibility_reviewed_on",
         ]
-        widgets = {"default_marking": forms.RadioSelect}
+        widgets = {"default_marking": forms.RadioSelect, "address": forms.Textarea}
         error_messages = {
             "name": {"required": "Enter the name of the office"},
             "short_name": {"required": "Enter the short name of the office"},
             "term_number": {"required": "Enter the current term number"},
             "reference_format": {"required": "Enter the decision reference format"},
+            "contact_email": {
+                "invalid": "Enter an e-mail address in the correct format, like name@example.org"
+            },
         }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.logo = None
+        self.fields["address"].max_length = 500
+        self.fields["address"].error_messages["max_length"] = (
+            "The postal address must be 500 characters or fewer"
+        )
+        self.fields["telephone"].error_messages["max_length"] = (
+            "Enter a telephone number of 30 characters or fewer"
+        )
+        current = self.instance.logo_original_name if self.instance.logo else ""
+        if current:
+            self.fields[
+                "logo_file"
+            ].help_text += f" Current logo: {current}. Choosing a new file replaces it."
+        else:
+            del self.fields["remove_logo"]
         self.helper = gds_helper(submit_label="Save organisation profile")
         self.helper.layout = Layout(
             Field.text("name"),
@@ -105,4 +146,25 @@ class OrganisationProfileForm(forms.ModelForm):
             Field.text("term_number", field_width=4),
             Field.text("reference_format", field_width=20),
             Field.radios("default_marking"),
+            Field("logo_file", css_class="govuk-file-upload"),
+            *([Field.checkbox("remove_logo")] if current else []),
+            Field.textarea("address", rows=4),
+            Field.text("contact_email", field_width=20),
+            Field.text("telephone", field_width=20),
+            Field("accessibility_prepared_on"),
+            Field("accessibility_reviewed_on"),
         )
+
+    def clean_logo_file(self):
+        uploaded = self.cleaned_data.get("logo_file")
+        if uploaded:
+            self.logo = validate_logo(uploaded)
+        return uploaded
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("logo_file") and cleaned.get("remove_logo"):
+            self.add_error(
+                "remove_logo", "Either choose a new logo or remove the current one, not both"
+            )
+        return cleaned

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 REFERENCE_PLACEHOLDERS = ("prefix", "term", "year", "fy", "fy_short", "seq")
@@ -140,6 +141,25 @@ def split_reference_format(
     return "".join(before), seq_spec, "".join(after)
 
 
+_TELEPHONE_CHARACTERS = re.compile(r"^[0-9 +()\-]+$")
+
+
+def validate_telephone(value: str) -> None:
+    """A telephone number as people write it: digits, spaces, +, brackets and hyphens, with
+    7 to 20 digits."""
+    if not _TELEPHONE_CHARACTERS.match(value or ""):
+        raise ValidationError(
+            "Enter a telephone number using only digits, spaces, +, brackets and hyphens, "
+            "like 01234 567890 or +44 1234 567890",
+            code="telephone_characters",
+        )
+    digits = sum(ch.isdigit() for ch in value)
+    if not 7 <= digits <= 20:
+        raise ValidationError(
+            "Enter a telephone number with between 7 and 20 digits", code="telephone_digits"
+        )
+
+
 class SecurityMarking(models.TextChoices):
     """Government Security Classifications used on records and printed documents."""
 
@@ -177,6 +197,26 @@ class OrganisationProfile(models.Model):
         choices=SecurityMarking.choices,
         default=SecurityMarking.OFFICIAL,
     )
+    # Branding, printed on every PDF and the accessibility statement (prevent_compliance/
+    # branding.py checks and sanitises the logo; the file is stored under a random name and
+    # served only by the logo view, never from a media URL).
+    logo = models.FileField(max_length=200, blank=True)
+    logo_content_type = models.CharField("logo type", max_length=20, blank=True)
+    logo_sha256 = models.CharField("logo SHA-256", max_length=64, blank=True)
+    logo_original_name = models.CharField("logo file name", max_length=255, blank=True)
+    address = models.TextField(
+        "postal address", max_length=500, blank=True, help_text="One line for each line."
+    )
+    contact_email = models.EmailField("contact e-mail address", max_length=254, blank=True)
+    telephone = models.CharField(
+        "telephone number", max_length=30, blank=True, validators=[validate_telephone]
+    )
+    accessibility_prepared_on = models.DateField(
+        "accessibility statement prepared on", null=True, blank=True
+    )
+    accessibility_reviewed_on = models.DateField(
+        "accessibility statement last reviewed on", null=True, blank=True
+    )
 
     history = HistoricalRecords()
 
@@ -187,6 +227,7 @@ class OrganisationProfile(models.Model):
         return self.name
 
     def clean(self):
+        self._clean_accessibility_dates()
         try:
             example = self.example_reference(year=2025, number=29)
         except ValidationError as exc:
@@ -200,6 +241,34 @@ class OrganisationProfile(models.Model):
                     + " ".join(exc.messages)
                 }
             ) from exc
+
+    def _clean_accessibility_dates(self):
+        today = timezone.localdate()
+        prepared, reviewed = self.accessibility_prepared_on, self.accessibility_reviewed_on
+        errors = {}
+        if prepared and prepared > today:
+            errors["accessibility_prepared_on"] = (
+                "The date the statement was prepared must be today or in the past"
+            )
+        if reviewed and reviewed > today:
+            errors["accessibility_reviewed_on"] = (
+                "The date the statement was last reviewed must be today or in the past"
+            )
+        elif reviewed and not prepared:
+            errors["accessibility_prepared_on"] = (
+                "Enter the date the statement was prepared, as it has been reviewed"
+            )
+        elif reviewed and prepared and reviewed < prepared:
+            errors["accessibility_reviewed_on"] = (
+                "The date the statement was last reviewed must be the same as or after "
+                "the date it was prepared"
+            )
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def address_lines(self) -> list[str]:
+        return [line.strip() for line in self.address.splitlines() if line.strip()]
 
     def reference_parts(self, *, year: int, month: int = 4) -> tuple[str, str, str]:
         """The reference format for a year (and month, for {fy}): (text before the number,

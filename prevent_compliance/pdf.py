@@ -17,6 +17,9 @@ from django.template.loader import render_to_string
 from weasyprint import CSS, HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
+from .branding import pdf_branding
+from .models import OrganisationProfile
+
 logger = logging.getLogger(__name__)
 
 # Documents are rendered against a base URL that cannot exist, so relative and root-relative
@@ -72,7 +75,15 @@ def print_stylesheet() -> CSS:
 
 
 def render_html(template_name: str, context: dict) -> str:
-    """The HTML of a PDF document (also used by the benchmark to time WeasyPrint alone)."""
+    """The HTML of a PDF document (also used by the benchmark to time WeasyPrint alone).
+
+    Every document gets the office's ``branding`` (logo as a data: URI, address, e-mail,
+    telephone), which pdf/base.html prints, unless the caller passed its own.
+    """
+    if "branding" not in context:
+        organisation = context.get("organisation")
+        profile = organisation if isinstance(organisation, OrganisationProfile) else None
+        context = {**context, "branding": pdf_branding(profile)}
     return render_to_string(template_name, context)
 
 

@@ -124,7 +124,13 @@ INSTALLED_APPS = [
     "toolkit",
     # Training records (people, courses, completions), inside the toolkit package.
     "toolkit.training.apps.TrainingConfig",
+    # The annual-review PDF made in the background (jobs, progress, public versions).
+    "toolkit.reports.apps.ReportsConfig",
     "decisions",
+    # Register of interests and gifts and hospitality, inside the decisions package.
+    "decisions.interests.apps.InterestsConfig",
+    # Meetings, the forward plan and the publication scheme, inside the decisions package.
+    "decisions.meetings.apps.MeetingsConfig",
 ]
 
 MIDDLEWARE = [
@@ -392,6 +398,12 @@ HEALTH_WORKER_MAX_AGE_SECONDS = env.int("HEALTH_WORKER_MAX_AGE_SECONDS", default
 SECURE_REDIRECT_EXEMPT = [r"^healthz/"]
 
 DEMO_PASSWORD = env("DEMO_PASSWORD", default="demo-only-change-me")
+
+# Register of interests (decisions/interests): a register not confirmed by its holder within
+# this many days blocks signing; gifts and hospitality worth at least this many pounds are
+# published (below it they stay on the internal register only).
+INTERESTS_CONFIRM_WITHIN_DAYS = env.int("INTERESTS_CONFIRM_WITHIN_DAYS", default=92)
+INTERESTS_GIFT_PUBLISH_THRESHOLD = env.str("INTERESTS_GIFT_PUBLISH_THRESHOLD", default="50")
 
 LOGGING = {
     "version": 1,

@@ -14,11 +14,15 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("prevent_compliance.audit.urls")),
     path("organisation/", views.organisation_edit, name="organisation"),
+    path("organisation/logo/", views.organisation_logo, name="organisation_logo"),
     path("accessibility/", views.accessibility_statement, name="accessibility"),
     # For load balancers and monitoring (health.py); no trailing slash, as such checks expect.
     path("healthz/live", health.live, name="health_live"),
     path("healthz/ready", health.ready, name="health_ready"),
     path("training/", include("toolkit.training.urls")),
+    path("", include("toolkit.reports.urls")),
+    path("", include("decisions.meetings.urls")),
+    path("", include("decisions.interests.urls")),
     path("", include("decisions.urls")),
     path("", include("toolkit.urls")),
 ]

@@ -117,7 +117,7 @@ def _page_number(request) -> int:
     return int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 8 and int(raw) else 1
 
 
-def page_of(request, items, per_page: int) -> ListPage:
+def page_of(request, items, per_page: int, *, count: int | None = None) -> ListPage:
     """The page ``?page=`` asks for, without reading every row (see ListPage).
 
     A page number that is not a number gets the first page; a page past the end gets the
@@ -138,7 +138,10 @@ def page_of(request, items, per_page: int) -> ListPage:
         number = max(1, -(-_counted(items, start) // per_page))
         start = (number - 1) * per_page
         rows = list(items[start : start + per_page + 1])
-    counted = _counted(items, COUNT_LIMIT + 1)
+    # ``count``: the number of rows when the caller knows it (kept with other counts), so
+    # that nothing counts them here; more than COUNT_LIMIT is shown as "more than".
+    counted = min(count, COUNT_LIMIT + 1) if count is not None else None
+    counted = counted if counted is not None else _counted(items, COUNT_LIMIT + 1)
     count = counted if counted <= COUNT_LIMIT else None
     return ListPage(rows[:per_page], number, per_page, has_next=len(rows) > per_page, count=count)
 

@@ -9,7 +9,6 @@ import pytest
 from django.apps import apps as django_apps
 from django.contrib.auth.models import Group
 from django.core.cache import cache
-from django.core.management import call_command
 from django.db.models.signals import post_migrate
 
 from prevent_compliance.roles import Role
@@ -94,6 +93,11 @@ def _make_user(django_user_model, username: str, role: Role | None):
     )
     if role:
         user.groups.add(Group.objects.get(name=role.value))
+    if role == Role.COMMISSIONER:
+        # Signing needs a recently confirmed register of interests (decisions/interests).
+        from tests.interests.helpers import confirmed_register
+
+        confirmed_register(user)
     return user
 
 
@@ -173,16 +177,14 @@ def personas(officer, treasurer, chief_executive, commissioner, auditor, adminis
 def toolkit(db):
     """The 2024 toolkit edition loaded from its YAML file (only that one: with no period open,
     the pages offer the newest edition, and the tests' sections are the 2024 edition's; the
-    February 2024 edition has its own tests in tests/toolkit/test_editions.py)."""
-    from toolkit.management.commands.seed_toolkit import FIRST_EDITION_FILE
+    February 2024 edition has its own tests in tests/toolkit/test_editions.py).
+
+    The rows are those ``seed_toolkit`` writes, inserted in a few statements after the first
+    time (tests/fast_seed.py; tests/test_fast_seed.py proves they are the same)."""
+    from tests.fast_seed import seed_first_edition
     from toolkit.models import ToolkitEdition
 
-    call_command(
-        "seed_toolkit",
-        str(FIRST_EDITION_FILE),
-        verbosity=0,
-        stdout=open(os.devnull, "w"),  # noqa: SIM115
-    )
+    seed_first_edition()
     return ToolkitEdition.objects.get(code="2024")
 
 

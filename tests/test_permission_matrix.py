@@ -44,6 +44,7 @@ from prevent_compliance.roles import Role
 from prevent_compliance.uploads import validate_upload
 from tests.conftest import PASSWORD, _make_user
 from tests.decisions.helpers import STEPS, advance, complete_sections, make_draft, pdf_upload
+from tests.meetings import matrix as meetings_matrix
 from tests.prevent_compliance.samples import pdf_bytes, upload
 from tests.prevent_compliance.two_factor import confirmed_device, sign_in_verified
 from tests.training.helpers import make_world as training_world
@@ -89,7 +90,11 @@ MAY_WRITE = {
 }
 # Every response to a signed-in visitor says no-store, never public (middleware.py), except a
 # public appendix: one file, the same for everyone, whose view chose a public lifetime.
-SHARED_FOR_EVERYONE = {"decisions:public_appendix_download"}
+SHARED_FOR_EVERYONE = {
+    "decisions:public_appendix_download",
+    "meetings:public_document_download",
+    "organisation_logo",
+}
 
 MATRIX: dict[str, dict[str, str]] = {
     #        anon off  tre  ce   com  aud  adm  out  su   ce2  com2 adm2 su2
@@ -367,6 +372,11 @@ MATRIX: dict[str, dict[str, str]] = {
         "GET": "LOG  403  403  2FA  2FA  403  2FA  403  2FA  403  403  200  403",
         "POST": "LOG  403  403  2FA  2FA  403  2FA  403  2FA  403  403  200  403",
     },
+    # The office's logo, public like the statement it is on.
+    "organisation_logo": {
+        "GET": "200  200  200  200  200  200  200  200  200  -    -    -    -",
+        "POST": "405  405  405  405  405  405  405  405  405  -    -    -    -",
+    },
     "toolkit:action_create": {
         "GET": "LOG  200  403  2FA  2FA  403  2FA  403  2FA  403  403  403  403",
         "POST": "LOG  200  403  2FA  2FA  403  2FA  403  2FA  403  403  403  403",
@@ -439,8 +449,10 @@ MATRIX: dict[str, dict[str, str]] = {
         "GET": "LOG  200  200  2FA  2FA  200  2FA  403  2FA  200  200  200  403",
         "POST": "LOG  405  405  2FA  2FA  405  2FA  405  2FA  405  405  405  405",
     },
+    # Before sign-off the PDF is made in the background: the address renders nothing and
+    # sends the visitor to the period page's button (or the job); signed, it is the copy.
     "toolkit:period_pdf": {
-        "GET": "LOG  200  200  2FA  2FA  200  2FA  403  2FA  200  200  200  403",
+        "GET": "LOG  302  302  2FA  2FA  302  2FA  403  2FA  302  302  302  403",
         "POST": "LOG  405  405  2FA  2FA  405  2FA  405  2FA  405  405  405  405",
     },
     "toolkit:period_reconfirm": {
@@ -451,6 +463,12 @@ MATRIX: dict[str, dict[str, str]] = {
         "GET": "LOG  200  403  2FA  2FA  403  2FA  403  2FA  403  403  403  403",
         "POST": "LOG  200  403  2FA  2FA  403  2FA  403  2FA  403  403  403  403",
     },
+    # The annual report's narratives: whoever edits the assessments (an empty POST saves
+    # nothing and goes back to the period).
+    "toolkit:report_narrative": {
+        "GET": "LOG  200  403  2FA  2FA  403  2FA  403  2FA  403  403  403  403",
+        "POST": "LOG  302  403  2FA  2FA  403  2FA  403  2FA  403  403  403  403",
+    },
     "toolkit:section_detail": {
         "GET": "LOG  200  200  2FA  2FA  200  2FA  403  2FA  200  200  200  403",
         "POST": "LOG  405  405  2FA  2FA  405  2FA  405  2FA  405  405  405  405",
@@ -458,6 +476,249 @@ MATRIX: dict[str, dict[str, str]] = {
     "toolkit:section_list": {
         "GET": "LOG  200  200  2FA  2FA  200  2FA  403  2FA  200  200  200  403",
         "POST": "LOG  405  405  2FA  2FA  405  2FA  405  2FA  405  405  405  405",
+    },
+    # The annual-review PDF (toolkit/reports): anyone who may export the period asks for it
+    # (POST, 303 to the job) and sees and downloads anyone's job of that period.
+    "reports:request": {
+        "GET": "LOG  405  405  2FA  2FA  405  2FA  405  2FA  405  405  405  405",
+        "POST": "LOG  302  302  2FA  2FA  302  2FA  403  2FA  302  302  302  403",
+    },
+    "reports:job_detail": {
+        "GET": "LOG  200  200  2FA  2FA  200  2FA  403  2FA  200  200  200  403",
+        "POST": "LOG  405  405  2FA  2FA  405  2FA  405  2FA  405  405  405  405",
+    },
+    "reports:job_download": {
+        "GET": "LOG  200  200  2FA  2FA  200  2FA  403  2FA  200  200  200  403",
+        "POST": "LOG  405  405  2FA  2FA  405  2FA  405  2FA  405  405  405  405",
+    },
+    # Public versions of signed-off periods, for everyone (tests/reports: never another one).
+    "reports:public_list": {
+        "GET": "200  200  200  200  200  200  200  200  200  -    -    -    -",
+        "POST": "405  405  405  405  405  405  405  405  405  -    -    -    -",
+    },
+    "reports:public_pdf": {
+        "GET": "200  200  200  200  200  200  200  200  200  -    -    -    -",
+        "POST": "405  405  405  405  405  405  405  405  405  -    -    -    -",
+    },
+    # Meetings, the forward plan and the publication scheme (decisions/meetings): officers and
+    # the Chief Executive keep them, everyone with a role reads them; starting a draft from the
+    # plan is the officer's (who creates decisions); making a paper toolkit evidence also needs
+    # toolkit.add_evidence (officers). Addresses of the scheme: the Chief Executive and
+    # administrators. The public pages, files and a public meeting's paper are open to all.
+    "meetings:attendee_add": {
+        "GET": "LOG  200  403  2FA  2FA  403  2FA  403  2FA  200  403  403  403",
+        "POST": "LOG  200  403  2FA  2FA  403  2FA  403  2FA  200  403  403  403",
+    },
+    "meetings:attendee_remove": {
+        "GET": "LOG  405  405  2FA  2FA  405  2FA  405  2FA  405  405  405  405",
+        "POST": "LOG  302  403  2FA  2FA  403  2FA  403  2FA  302  403  403  403",
+    },
+    "meetings:board_create": {
+        "GET": "LOG  200  403  2FA  2FA  403  2FA  403  2FA  200  403  403  403",
+        "POST": "LOG  200  403  2FA  2FA  403  2FA  403  2FA  200  403  403  403",
+    },
+    "meetings:board_edit": {
+        "GET": "LOG  200  403  2FA  2FA  403  2FA  403  2FA  200  403  403  403",
+        "POST": "LOG  200  403  2FA  2FA  403  2FA  403  2FA  200  403  403  403",
+    },
+    "meetings:create": {
+        "GET": "LOG  200  403  2FA  2FA  403  2FA  403  2FA  200  403  403  403",
+        "POST": "LOG  200  403  2FA  2FA  403  2FA  403  2FA  200  403  403  403",
+    },
+    "meetings:decision_link": {
+        "GET": "LOG  405  405  2FA  2FA  405  2FA  405  2FA  405  405  405  405",
+        "POST": "LOG  200  403  2FA  2FA  403  2FA  403  2FA  200  403  403  403",
+    },
+    "meetings:decision_unlink": {
+        "GET": "LOG  405  405  2FA  2FA  405  2FA  405  2FA  405  405  405  405",
+        "POST": "LOG  302  403  2FA  2FA  403  2FA  403  2FA  302  403  403  403",
+    },
+    "meetings:detail": {
+        "GET": "LOG  200  200  2FA  2FA  200  2FA  403  2FA  200  200  200  403",
+        "POST": "LOG  405  405  2FA  2FA  405  2FA  405  2FA  405  405  405  405",
+    },
+    "meetings:document_add": {
+        "GET": "LOG  200  403  2FA  2FA  403  2FA  403  2FA  200  403  403  403",
+        "POST": "LOG  200  403  2FA  2FA  403  2FA  403  2FA  200  403  403  403",
+    },
+    "meetings:document_download": {
+        "GET": "LOG  200  200  2FA  2FA  200  2FA  403  2FA  200  200  200  403",
+        "POST": "LOG  405  405  2FA  2FA  405  2FA  405  2FA  405  405  405  405",
+    },
+    "meetings:document_evidence": {
+        "GET": "LOG  200  403  2FA  2FA  403  2FA  403  2FA  403  403  403  403",
+        "POST": "LOG  200  403  2FA  2FA  403  2FA  403  2FA  403  403  403  403",
+    },
+    "meetings:document_remove": {
+        "GET": "LOG  405  405  2FA  2FA  405  2FA  405  2FA  405  405  405  405",
+        "POST": "LOG  302  403  2FA  2FA  403  2FA  403  2FA  302  403  403  403",
+    },
+    "meetings:edit": {
+        "GET": "LOG  200  403  2FA  2FA  403  2FA  403  2FA  200  403  403  403",
+        "POST": "LOG  200  403  2FA  2FA  403  2FA  403  2FA  200  403  403  403",
+    },
+    "meetings:item_add": {
+        "GET": "LOG  200  403  2FA  2FA  403  2FA  403  2FA  200  403  403  403",
+        "POST": "LOG  200  403  2FA  2FA  403  2FA  403  2FA  200  403  403  403",
+    },
+    "meetings:item_edit": {
+        "GET": "LOG  200  403  2FA  2FA  403  2FA  403  2FA  200  403  403  403",
+        "POST": "LOG  200  403  2FA  2FA  403  2FA  403  2FA  200  403  403  403",
+    },
+    "meetings:item_remove": {
+        "GET": "LOG  405  405  2FA  2FA  405  2FA  405  2FA  405  405  405  405",
+        "POST": "LOG  302  403  2FA  2FA  403  2FA  403  2FA  302  403  403  403",
+    },
+    "meetings:link_edit": {
+        "GET": "LOG  403  403  2FA  2FA  403  2FA  403  2FA  200  403  200  403",
+        "POST": "LOG  403  403  2FA  2FA  403  2FA  403  2FA  302  403  302  403",
+    },
+    "meetings:link_list": {
+        "GET": "LOG  403  403  2FA  2FA  403  2FA  403  2FA  200  403  200  403",
+        "POST": "LOG  405  405  2FA  2FA  405  2FA  405  2FA  405  405  405  405",
+    },
+    "meetings:list": {
+        "GET": "LOG  200  200  2FA  2FA  200  2FA  403  2FA  200  200  200  403",
+        "POST": "LOG  405  405  2FA  2FA  405  2FA  405  2FA  405  405  405  405",
+    },
+    "meetings:plan_create": {
+        "GET": "LOG  200  403  2FA  2FA  403  2FA  403  2FA  200  403  403  403",
+        "POST": "LOG  200  403  2FA  2FA  403  2FA  403  2FA  200  403  403  403",
+    },
+    "meetings:plan_edit": {
+        "GET": "LOG  200  403  2FA  2FA  403  2FA  403  2FA  200  403  403  403",
+        "POST": "LOG  200  403  2FA  2FA  403  2FA  403  2FA  200  403  403  403",
+    },
+    "meetings:plan_list": {
+        "GET": "LOG  200  200  2FA  2FA  200  2FA  403  2FA  200  200  200  403",
+        "POST": "LOG  405  405  2FA  2FA  405  2FA  405  2FA  405  405  405  405",
+    },
+    "meetings:plan_start_draft": {
+        "GET": "LOG  405  405  2FA  2FA  405  2FA  405  2FA  405  405  405  405",
+        "POST": "LOG  302  403  2FA  2FA  403  2FA  403  2FA  403  403  403  403",
+    },
+    "meetings:public_agenda_items_csv": {
+        "GET": "200  200  200  200  200  200  200  200  200  -    -    -    -",
+        "POST": "405  405  405  405  405  405  405  405  405  -    -    -    -",
+    },
+    "meetings:public_agenda_items_json": {
+        "GET": "200  200  200  200  200  200  200  200  200  -    -    -    -",
+        "POST": "405  405  405  405  405  405  405  405  405  -    -    -    -",
+    },
+    "meetings:public_detail": {
+        "GET": "200  200  200  200  200  200  200  200  200  -    -    -    -",
+        "POST": "405  405  405  405  405  405  405  405  405  -    -    -    -",
+    },
+    "meetings:public_document_download": {
+        "GET": "200  200  200  200  200  200  200  200  200  -    -    -    -",
+        "POST": "405  405  405  405  405  405  405  405  405  -    -    -    -",
+    },
+    "meetings:public_forward_plan": {
+        "GET": "200  200  200  200  200  200  200  200  200  -    -    -    -",
+        "POST": "405  405  405  405  405  405  405  405  405  -    -    -    -",
+    },
+    "meetings:public_forward_plan_csv": {
+        "GET": "200  200  200  200  200  200  200  200  200  -    -    -    -",
+        "POST": "405  405  405  405  405  405  405  405  405  -    -    -    -",
+    },
+    "meetings:public_forward_plan_json": {
+        "GET": "200  200  200  200  200  200  200  200  200  -    -    -    -",
+        "POST": "405  405  405  405  405  405  405  405  405  -    -    -    -",
+    },
+    "meetings:public_list": {
+        "GET": "200  200  200  200  200  200  200  200  200  -    -    -    -",
+        "POST": "405  405  405  405  405  405  405  405  405  -    -    -    -",
+    },
+    "meetings:public_meetings_csv": {
+        "GET": "200  200  200  200  200  200  200  200  200  -    -    -    -",
+        "POST": "405  405  405  405  405  405  405  405  405  -    -    -    -",
+    },
+    "meetings:public_meetings_json": {
+        "GET": "200  200  200  200  200  200  200  200  200  -    -    -    -",
+        "POST": "405  405  405  405  405  405  405  405  405  -    -    -    -",
+    },
+    "meetings:publication_scheme": {
+        "GET": "200  200  200  200  200  200  200  200  200  -    -    -    -",
+        "POST": "405  405  405  405  405  405  405  405  405  -    -    -    -",
+    },
+    # Register of interests (decisions/interests): the Chief Executive keeps it, auditors
+    # read it, each holder (here the Commissioner) keeps and alone confirms their own; the
+    # public pages and open data are open to everyone.
+    "interests:confirm": {
+        "GET": "LOG  403  403  2FA  2FA  403  2FA  403  2FA  403  200  403  403",
+        "POST": "LOG  403  403  2FA  2FA  403  2FA  403  2FA  403  200  403  403",
+    },
+    "interests:confirmed": {
+        "GET": "LOG  403  403  2FA  2FA  200  2FA  403  2FA  200  200  403  403",
+        "POST": "LOG  405  405  2FA  2FA  405  2FA  405  2FA  405  405  405  405",
+    },
+    "interests:gift_create": {
+        "GET": "LOG  403  403  2FA  2FA  403  2FA  403  2FA  200  200  403  403",
+        "POST": "LOG  403  403  2FA  2FA  403  2FA  403  2FA  200  200  403  403",
+    },
+    "interests:gift_edit": {
+        "GET": "LOG  403  403  2FA  2FA  403  2FA  403  2FA  200  200  403  403",
+        "POST": "LOG  403  403  2FA  2FA  403  2FA  403  2FA  200  200  403  403",
+    },
+    "interests:holder_create": {
+        "GET": "LOG  403  403  2FA  2FA  403  2FA  403  2FA  200  403  403  403",
+        "POST": "LOG  403  403  2FA  2FA  403  2FA  403  2FA  200  403  403  403",
+    },
+    "interests:holder_detail": {
+        "GET": "LOG  403  403  2FA  2FA  200  2FA  403  2FA  200  200  403  403",
+        "POST": "LOG  405  405  2FA  2FA  405  2FA  405  2FA  405  405  405  405",
+    },
+    "interests:holder_edit": {
+        "GET": "LOG  403  403  2FA  2FA  403  2FA  403  2FA  200  403  403  403",
+        "POST": "LOG  403  403  2FA  2FA  403  2FA  403  2FA  200  403  403  403",
+    },
+    "interests:holder_list": {
+        "GET": "LOG  403  403  2FA  2FA  200  2FA  403  2FA  200  403  403  403",
+        "POST": "LOG  405  405  2FA  2FA  405  2FA  405  2FA  405  405  405  405",
+    },
+    "interests:interest_create": {
+        "GET": "LOG  403  403  2FA  2FA  403  2FA  403  2FA  200  200  403  403",
+        "POST": "LOG  403  403  2FA  2FA  403  2FA  403  2FA  200  200  403  403",
+    },
+    "interests:interest_edit": {
+        "GET": "LOG  403  403  2FA  2FA  403  2FA  403  2FA  200  200  403  403",
+        "POST": "LOG  403  403  2FA  2FA  403  2FA  403  2FA  200  200  403  403",
+    },
+    "interests:my_register": {
+        "GET": "LOG  404  404  2FA  2FA  404  2FA  404  2FA  404  302  404  404",
+        "POST": "LOG  405  405  2FA  2FA  405  2FA  405  2FA  405  405  405  405",
+    },
+    "interests:public_gifts": {
+        "GET": "200  200  200  200  200  200  200  200  200  -    -    -    -",
+        "POST": "405  405  405  405  405  405  405  405  405  -    -    -    -",
+    },
+    "interests:public_gifts_csv": {
+        "GET": "200  200  200  200  200  200  200  200  200  -    -    -    -",
+        "POST": "405  405  405  405  405  405  405  405  405  -    -    -    -",
+    },
+    "interests:public_gifts_json": {
+        "GET": "200  200  200  200  200  200  200  200  200  -    -    -    -",
+        "POST": "405  405  405  405  405  405  405  405  405  -    -    -    -",
+    },
+    "interests:public_person": {
+        "GET": "200  200  200  200  200  200  200  200  200  -    -    -    -",
+        "POST": "405  405  405  405  405  405  405  405  405  -    -    -    -",
+    },
+    "interests:public_register": {
+        "GET": "200  200  200  200  200  200  200  200  200  -    -    -    -",
+        "POST": "405  405  405  405  405  405  405  405  405  -    -    -    -",
+    },
+    "interests:public_register_csv": {
+        "GET": "200  200  200  200  200  200  200  200  200  -    -    -    -",
+        "POST": "405  405  405  405  405  405  405  405  405  -    -    -    -",
+    },
+    "interests:public_register_json": {
+        "GET": "200  200  200  200  200  200  200  200  200  -    -    -    -",
+        "POST": "405  405  405  405  405  405  405  405  405  -    -    -    -",
+    },
+    "interests:public_version": {
+        "GET": "200  200  200  200  200  200  200  200  200  -    -    -    -",
+        "POST": "405  405  405  405  405  405  405  405  405  -    -    -    -",
     },
     "training:certificate_download": {
         "GET": "LOG  200  403  2FA  2FA  200  2FA  403  2FA  200  403  403  403",
@@ -553,7 +814,10 @@ class World:
         self.evidence = self._evidence()
         self.action = self._action()
         self.export_job = self._export_job()
+        self.report_job = self._report_job()
+        self.public_report = self._public_report()
         self.import_job = self._import_job()
+        self.logo = self._logo()
         self.training = training_world(personas["officer"])
         for role in VERIFIED:
             confirmed_device(personas[role])
@@ -632,6 +896,61 @@ class World:
         )
         job.file.save("audit-pack.zip", ContentFile(b"PK\x05\x06" + b"\0" * 18))
         return job
+
+    def _report_job(self):
+        """A finished annual-review PDF of another content than the period's own today."""
+        from toolkit.reports.models import ReportJob
+
+        job = ReportJob.objects.create(
+            period=self.period,
+            variant=ReportJob.Variant.INTERNAL,
+            content_key="0" * 64,
+            status=ReportJob.Status.READY,
+            sha256="0" * 64,
+            requested_by=self.personas["auditor"],
+            file="reports/matrix.pdf",
+        )
+        job.file.save("matrix.pdf", ContentFile(b"%PDF-1.7 matrix"))
+        return job
+
+    def _public_report(self):
+        """A period signed off years ago, with its public version made (open to everyone)."""
+        from toolkit.models import ReviewPeriod
+        from toolkit.reports.models import ReportJob
+
+        year = self.period.year - 5
+        period = ReviewPeriod.objects.create(
+            label=f"{year}/{str(year + 1)[-2:]}",
+            start_date=date(year, 4, 1),
+            end_date=date(year + 1, 3, 31),
+            edition=self.period.edition,
+            status=ReviewPeriod.Status.SIGNED_OFF,
+            signed_off_at=timezone.now(),
+        )
+        job = ReportJob.objects.create(
+            period=period,
+            variant=ReportJob.Variant.PUBLIC,
+            final=True,
+            content_key="1" * 64,
+            status=ReportJob.Status.READY,
+            sha256="1" * 64,
+            file="reports/public.pdf",
+            finished_at=timezone.now(),
+        )
+        job.file.save("public.pdf", ContentFile(b"%PDF-1.7 public"))
+        return job
+
+    def _logo(self):
+        """The office's logo (prevent_compliance/branding.py), so its public view has one."""
+        from prevent_compliance.branding import validate_logo
+        from prevent_compliance.services import organisation_update
+
+        svg = b'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 9 9"><rect width="9"/></svg>'
+        return organisation_update(
+            actor=self.personas["administrator"],
+            profile=get_organisation(),
+            logo=validate_logo(upload("logo.svg", svg)),
+        )
 
     def _import_job(self):
         """A finished decision log import, made by the administrator (others: not theirs)."""
@@ -729,6 +1048,41 @@ def _waiting_grant(world):
     return {"public_id": grant.public_id}
 
 
+def _interests(world):
+    """The Commissioner's register (made with the persona) with one entry and one offer,
+    made again in each test's savepoint when an earlier test's rollback took them away."""
+    from decisions.interests.models import Gift, Holder, Interest
+
+    holder = Holder.objects.get(user=world.personas["commissioner"])
+    entry, _ = Interest.objects.get_or_create(
+        holder=holder,
+        description="Trustee.",
+        defaults={"category": "other", "start_date": date(2024, 1, 1)},
+    )
+    gift, _ = Gift.objects.get_or_create(
+        holder=holder,
+        giver="Acme",
+        defaults={
+            "offered_on": date(2025, 1, 1),
+            "description": "Pen.",
+            "value": 60,
+            "outcome": Gift.Outcome.ACCEPTED,
+            "reason": "Courtesy.",
+            "recorded_by": world.personas["chief_executive"],
+        },
+    )
+    return holder, entry, gift
+
+
+def _holder_kwargs(world):
+    return {"slug": _interests(world)[0].slug}
+
+
+def _version_kwargs(world):
+    holder = _interests(world)[0]
+    return {"slug": holder.slug, "number": holder.confirmations.latest().number}
+
+
 # An e-mailed link's shape with a token that was never made: gone (410) for everyone.
 FORGED_LINK = {"uidb64": "MQ", "token": "c9x1lk-0123456789abcdef"}
 
@@ -778,6 +1132,7 @@ KWARGS = {
     "toolkit:action_edit": lambda w: {"public_id": w.action.public_id},
     "toolkit:period_detail": lambda w: {"year": w.period.year},
     "toolkit:period_reconfirm": lambda w: {"year": w.period.year},
+    "toolkit:report_narrative": lambda w: {"year": w.period.year},
     "toolkit:period_pdf": lambda w: {"year": w.period.year},
     "toolkit:period_export": lambda w: {
         "year": w.period.year,
@@ -787,6 +1142,10 @@ KWARGS = {
     "toolkit:audit_pack": lambda w: {"year": w.period.year},
     "toolkit:export_detail": lambda w: {"public_id": w.export_job.public_id},
     "toolkit:export_download": lambda w: {"public_id": w.export_job.public_id},
+    "reports:request": lambda w: {"year": w.period.year, "variant": "internal"},
+    "reports:job_detail": lambda w: {"year": w.period.year, "public_id": w.report_job.public_id},
+    "reports:job_download": lambda w: {"year": w.period.year, "public_id": w.report_job.public_id},
+    "reports:public_pdf": lambda w: {"year": w.public_report.period.year},
     "decisions:import_detail": lambda w: {"public_id": w.import_job.public_id},
     "decisions:import_confirm": lambda w: {"public_id": w.import_job.public_id},
     "decisions:import_report": lambda w: {"public_id": w.import_job.public_id},
@@ -794,7 +1153,22 @@ KWARGS = {
     "training:person_edit": lambda w: {"public_id": w.training["ada"].public_id},
     "training:course_edit": lambda w: {"public_id": w.training["awareness"].public_id},
     "training:certificate_download": lambda w: {"public_id": w.training["completion"].public_id},
+    "interests:public_person": _holder_kwargs,
+    "interests:public_version": _version_kwargs,
+    "interests:holder_detail": _holder_kwargs,
+    "interests:holder_edit": _holder_kwargs,
+    "interests:confirm": _holder_kwargs,
+    "interests:confirmed": _version_kwargs,
+    "interests:interest_create": _holder_kwargs,
+    "interests:gift_create": _holder_kwargs,
+    "interests:interest_edit": lambda w: {
+        **_holder_kwargs(w),
+        "public_id": _interests(w)[1].public_id,
+    },
+    "interests:gift_edit": lambda w: {**_holder_kwargs(w), "public_id": _interests(w)[2].public_id},
 }
+# Meetings, the forward plan and the publication scheme (tests/meetings/matrix.py).
+KWARGS.update(meetings_matrix.KWARGS)
 # --- Checking one request ---------------------------------------------------------------------
 
 
@@ -820,7 +1194,7 @@ def _row_counts(tables: list[str]) -> dict[str, int]:
 
 
 def _outcome(response) -> str:
-    if response.status_code in (301, 302):
+    if response.status_code in (301, 302, 303):
         location = response["Location"]
         if location.startswith(reverse("login")):
             return "LOG"

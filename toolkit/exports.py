@@ -21,7 +21,7 @@ from openpyxl.utils import get_column_letter
 
 from prevent_compliance.web import csv_safe
 
-from .models import Action, Evidence, ReviewPeriod, SectionAssessment
+from .models import Action, CriterionAssessment, Evidence, ReviewPeriod, SectionAssessment
 
 
 @dataclass(frozen=True)
@@ -58,6 +58,14 @@ def _action_rows(period):
         Action.objects.filter(periods=period)
         .select_related("owner", "section", "criterion__section")
         .order_by("due_date", "title", "pk")
+    )
+
+
+def _criterion_rows(period):
+    return (
+        CriterionAssessment.objects.filter(period=period)
+        .select_related("criterion__section", "assessed_by", "carried_from")
+        .order_by("criterion__section__number", "criterion__number", "pk")
     )
 
 
@@ -139,6 +147,31 @@ register(
     )
 )
 
+register(
+    Register(
+        slug="criteria",
+        title="Criterion ratings",
+        columns=[
+            Column("Section", lambda c: c.criterion.section.number, "integer", 10),
+            Column("Criterion", lambda c: c.criterion.code, width=12),
+            Column("Text", lambda c: c.criterion.text, width=60),
+            Column("Level", lambda c: c.criterion.get_level_display(), width=10),
+            Column("Rating", lambda c: c.get_rating_display(), width=16),
+            Column("To re-confirm", lambda c: "Yes" if c.to_reconfirm else "No", width=14),
+            Column(
+                "Previous rating",
+                lambda c: c.carried_from.get_rating_display() if c.carried_from else "",
+                width=16,
+            ),
+            Column("Why it does not apply", lambda c: c.reason, width=40),
+            Column("Note", lambda c: c.note, width=50),
+            Column("Assessed by", lambda c: _person(c.assessed_by)),
+            Column("Assessed at", lambda c: c.assessed_at, "datetime", 18),
+        ],
+        rows=_criterion_rows,
+    )
+)
+
 
 def _cell(column: Column, record) -> object:
     value = column.value(record)
@@ -168,6 +201,17 @@ def xlsx_bytes(item: Register, period: ReviewPeriod) -> bytes:
 
     openpyxl gives date and datetime values their own number formats, so they open as dates.
     """
+    buffer = io.BytesIO()
+    xlsx_write(item, period, buffer)
+    return buffer.getvalue()
+
+
+def xlsx_write(item: Register, period: ReviewPeriod, target) -> None:
+    """The workbook written to a binary file (the audit pack spools it to a temporary file).
+
+    Text that a spreadsheet would run as a formula (=, +, -, @) starts with an apostrophe,
+    as in the CSV, and no cell is ever a formula.
+    """
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=item.title[:31])
     sheet.freeze_panes = "A2"
@@ -184,13 +228,10 @@ def xlsx_bytes(item: Register, period: ReviewPeriod) -> bytes:
         row = []
         for column in item.columns:
             value = _cell(column, record)
-            if column.kind == "text" and isinstance(value, str):
-                value = csv_safe(value)
             if isinstance(value, str):
-                # XLSX cannot hold most control characters; openpyxl would refuse the cell.
-                value = ILLEGAL_CHARACTERS_RE.sub("", value)
+                # XLSX cannot hold most control characters (openpyxl would refuse the cell);
+                # they go first, so that what is left is what the formula check sees.
+                value = csv_safe(ILLEGAL_CHARACTERS_RE.sub("", value))
             row.append(value)
         sheet.append(row)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    workbook.save(target)

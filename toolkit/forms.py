@@ -26,9 +26,11 @@ from prevent_compliance.models import SecurityMarking
 from prevent_compliance.roles import Role
 from prevent_compliance.uploads import ALLOWED_DESCRIPTION, validate_upload
 
+from .annual_review_report import NARRATIVES
 from .models import (
     CRITERION_RATING_MEANINGS,
     CRITERION_RATINGS,
+    KEY_EVIDENCE_MAX,
     Action,
     Criterion,
     Evidence,
@@ -782,3 +784,110 @@ class GuidanceForm(forms.ModelForm):
         self.helper.layout = Layout(
             Field.radios("kind"), Field.text("title"), Field("published_on"), Field.text("url")
         )
+
+
+# --- The annual report: the period's narratives and each section's key evidence -------------
+
+
+class ReportNarrativeForm(forms.Form):
+    """The period's narratives, as the annual report prints them (services enforce the
+    limits again: ``review_period_narratives_update``)."""
+
+    loaded = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    HINTS = {
+        "foreword": "The Commissioner's own words, printed at the front of the report.",
+        "method": "Who assessed the sections, how, and against what (for example the "
+        "toolkit edition, meetings held and evidence reviewed).",
+        "executive_summary": "How the office stands, in a few sentences a panel member "
+        "who has never seen the app can follow.",
+        "key_findings": "What the assessment found: strengths and weaknesses.",
+        "key_risks": "What could stop the office meeting the duty, and how it is handled.",
+        "conclusions": "What the office will do next, and why.",
+    }
+
+    def __init__(self, *args, max_length: int, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, label in NARRATIVES:
+            self.fields[name] = forms.CharField(
+                label=label,
+                widget=forms.Textarea,
+                required=False,
+                strip=False,
+                max_length=max_length,
+                help_text=self.HINTS[name],
+                error_messages={
+                    "max_length": f"{label} must be {max_length:,} characters or fewer"
+                },
+            )
+        self.helper = gds_helper(submit_label="Save narratives")
+        self.helper.layout = Layout(
+            Field("loaded"),
+            *(Field.textarea(name, rows=6) for name, _label in NARRATIVES),
+        )
+
+    def clean(self):
+        cleaned = super().clean()
+        for name in self.fields:
+            if name != "loaded" and isinstance(cleaned.get(name), str):
+                # Line endings as browsers send them (\r\n) are stored as \n.
+                cleaned[name] = cleaned[name].replace("\r\n", "\n").strip()
+        return cleaned
+
+    def values(self) -> dict[str, str]:
+        return {name: self.cleaned_data[name] for name in self.fields if name != "loaded"}
+
+
+class AssessmentKeyEvidenceForm(AssessmentForm):
+    """The assessment form with the section's key evidence for the annual report: up to
+    KEY_EVIDENCE_MAX of the evidence linked to its criteria in the period (and any chosen
+    before), as checkboxes after the section rating."""
+
+    key_evidence = forms.TypedMultipleChoiceField(
+        label="Key evidence for the annual report",
+        coerce=int,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"invalid_choice": "Choose evidence from the list"},
+    )
+
+    def __init__(self, *args, evidence, chosen, **kwargs):
+        super().__init__(*args, evidence=evidence, **kwargs)
+        candidates = {e.pk: e for items in evidence.values() for e in items}
+        for item in chosen:
+            candidates.setdefault(item.pk, item)
+        ordered = sorted(candidates.values(), key=lambda e: (e.title.lower(), e.pk))
+        self.candidates = {e.pk: e for e in ordered}
+        field = self.fields["key_evidence"]
+        field.choices = [
+            (e.pk, f"{e.title} ({date_format(e.effective_date, 'j M Y')}, {e.marking})")
+            for e in ordered
+        ]
+        field.help_text = (
+            f"Choose up to {KEY_EVIDENCE_MAX}. The report lists these under the section and "
+            "counts the rest, which are in the audit pack's evidence register."
+        )
+        self.helper.layout.fields.append(
+            Fieldset(
+                Field.checkboxes("key_evidence", small=True)
+                if ordered
+                else _Fragment(
+                    mark_safe(
+                        '<p class="govuk-body">No evidence is linked to this section\'s '
+                        "criteria in this review period.</p>"
+                    )
+                ),
+                legend="Key evidence for the annual report",
+                legend_size="m",
+                legend_tag="h2",
+            )
+        )
+
+    def clean_key_evidence(self):
+        chosen = self.cleaned_data.get("key_evidence") or []
+        if len(set(chosen)) > KEY_EVIDENCE_MAX:
+            raise forms.ValidationError(f"Choose up to {KEY_EVIDENCE_MAX} pieces of key evidence")
+        return chosen
+
+    def chosen_evidence(self) -> list:
+        return [self.candidates[pk] for pk in dict.fromkeys(self.cleaned_data["key_evidence"])]

@@ -150,6 +150,16 @@ class ReviewPeriod(models.Model):
     signed_off_at = models.DateTimeField(null=True, blank=True)
     final_pdf = models.FileField("signed annual review", max_length=200, blank=True)
     final_pdf_sha256 = models.CharField("SHA-256 of the signed review", max_length=64, blank=True)
+    # The annual report's narratives, written for the period (the report and its public
+    # version print them; an empty one is flagged before the review is submitted).
+    foreword = models.TextField(blank=True, help_text="The Commissioner's foreword.")
+    method = models.TextField(
+        "how the assessment was done", blank=True, help_text="Who assessed, how and against what."
+    )
+    executive_summary = models.TextField("executive summary", blank=True)
+    key_findings = models.TextField("key findings", blank=True)
+    key_risks = models.TextField("key risks", blank=True)
+    conclusions = models.TextField(blank=True)
 
     objects = ReviewPeriodQuerySet.as_manager()
     history = HistoricalRecords()
@@ -253,6 +263,10 @@ RATING_TAG_CLASSES = {
 }
 
 
+# How many pieces of evidence an officer may choose as a section's key evidence.
+KEY_EVIDENCE_MAX = 5
+
+
 class SectionAssessment(models.Model):
     """How the OPCC rates itself against one section in one review period."""
 
@@ -291,8 +305,13 @@ class SectionAssessment(models.Model):
         blank=True,
         help_text="Required when the rating is not the one proposed from the criteria.",
     )
+    # The few pieces of evidence the officer chose to show in the annual report (at most
+    # KEY_EVIDENCE_MAX, enforced by the form and the service).
+    key_evidence = models.ManyToManyField(
+        "Evidence", blank=True, related_name="key_in_assessments", verbose_name="key evidence"
+    )
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(m2m_fields=[key_evidence])
 
     class Meta:
         ordering = ["period", "section__number"]

@@ -12,9 +12,11 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from prevent_compliance import web
 from prevent_compliance.rules import allowed, require
 
-from . import annual_review_report, exports, rating_rules, selectors, services
+from . import exports, rating_rules, selectors, services
 from .forms import GuidanceForm, PeriodStartForm
 from .models import ExportJob, GuidanceUpdate, ReviewPeriod, SectionAssessment, ToolkitEdition
+from .reports import selectors as report_selectors
+from .reports.models import ReportJob
 
 PAGE_SIZE = 25
 PDF = "application/pdf"
@@ -80,7 +82,7 @@ def period_detail(request, year: int):
             "assessments": assessments,
             "pending_guidance": list(period.pending_guidance()),
             "registers": exports.REGISTERS.values(),
-            "jobs": period.exports.select_related("requested_by")[:5],
+            **_earlier_packs(request.user, period),
             "can_reconfirm": allowed(request.user, "toolkit.reconfirm_reviewperiod", period)
             and not period.is_locked,
             "can_export": allowed(request.user, "toolkit.export_period", period),
@@ -165,15 +167,21 @@ def guidance_create(request):
 
 @require_GET
 def period_pdf(request, year: int):
-    """The signed review exactly as stored, or a fresh DRAFT before sign-off."""
+    """The signed review exactly as stored; before sign-off, never a PDF made here.
+
+    A draft is made in the background (toolkit/reports): this address sends the visitor to
+    the finished draft of the report as it now stands, to the job making it, or to the
+    period page's button that asks for it (asking is a POST: it starts work).
+    """
     period = _period(year)
     require(request.user, "toolkit.export_period", period)
     if not period.final_pdf:
-        return web.file_response(
-            annual_review_report.annual_review_pdf(period),
-            filename=f"annual-review-{period.year}-DRAFT.pdf",
-            content_type=PDF,
-        )
+        job = report_selectors.current_job(period, variant=ReportJob.Variant.INTERNAL, final=False)
+        if job is not None and job.is_ready:
+            return redirect("reports:job_download", year=period.year, public_id=job.public_id)
+        if job is not None and job.in_progress:
+            return redirect(job)
+        return redirect(period.get_absolute_url() + "#annual-review")
     response = web.file_response(
         period.final_pdf, filename=f"annual-review-{period.year}.pdf", content_type=PDF
     )
@@ -203,12 +211,31 @@ def audit_pack_create(request, year: int):
     return redirect(job)
 
 
+# The period page lists this many of the packs the visitor may open, newest first.
+PACKS_SHOWN = 10
+# While a pack is being built its page reloads itself this often (a header: no script).
+REFRESH_SECONDS = 5
+
+
+def _earlier_packs(user, period: ReviewPeriod) -> dict:
+    """The newest audit packs of the period the user may open (their own; every one for an
+    Auditor), with who asked for each, and whether there are older ones (one query)."""
+    packs = period.exports.filter(kind=ExportJob.Kind.AUDIT_PACK)
+    if not allowed(user, "toolkit.view_all_exports"):
+        packs = packs.filter(requested_by=user)
+    rows = packs.select_related("requested_by").order_by("-created_at", "-pk")
+    shown = list(rows[: PACKS_SHOWN + 1])
+    return {"packs": shown[:PACKS_SHOWN], "packs_more": len(shown) > PACKS_SHOWN}
+
+
 def _job_for(request, public_id) -> ExportJob:
-    job = get_object_or_404(ExportJob.objects.select_related("period"), public_id=public_id)
-    # Only the person who asked for it (or an auditor/administrator role with export rights
-    # to the period) may see it; everyone with export rights may build their own.
+    job = get_object_or_404(
+        ExportJob.objects.select_related("period", "requested_by"), public_id=public_id
+    )
+    # Everyone with export rights may build their own pack; only its requester and Auditors
+    # may see one (toolkit.view_exportjob). To anyone else it does not exist.
     require(request.user, "toolkit.export_period", job.period)
-    if job.requested_by_id != request.user.pk:
+    if not allowed(request.user, "toolkit.view_exportjob", job):
         raise Http404("No such export.")
     return job
 
@@ -216,7 +243,10 @@ def _job_for(request, public_id) -> ExportJob:
 @require_GET
 def export_detail(request, public_id):
     job = _job_for(request, public_id)
-    return render(request, "toolkit/export_detail.html", {"job": job})
+    response = render(request, "toolkit/export_detail.html", {"job": job})
+    if job.status in (ExportJob.Status.QUEUED, ExportJob.Status.RUNNING):
+        response["Refresh"] = str(REFRESH_SECONDS)
+    return response
 
 
 @require_GET

@@ -14,6 +14,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files import File
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, models, transaction
@@ -27,6 +28,7 @@ from prevent_compliance.uploads import ValidatedUpload, random_storage_name
 from . import rating_rules, reminders, selectors
 from .models import (
     CRITERION_RATINGS,
+    KEY_EVIDENCE_MAX,
     Action,
     Criterion,
     CriterionAssessment,
@@ -438,7 +440,7 @@ def _save_criteria(
 # --- Evidence -------------------------------------------------------------------------------
 
 
-def _attach_file(evidence: Evidence, upload: UploadedFile, info: ValidatedUpload | None) -> None:
+def _attach_file(evidence: Evidence, upload: File, info: ValidatedUpload | None) -> None:
     if info is None:
         raise TypeError(
             "A file needs its upload_info (prevent_compliance.uploads.validate_upload)."
@@ -483,11 +485,14 @@ def evidence_create(
     marking: str = "OFFICIAL",
     criteria: Iterable[Criterion] = (),
     url: str = "",
-    upload: UploadedFile | None = None,
+    upload: File | None = None,
     upload_info: ValidatedUpload | None = None,
     periods: list[ReviewPeriod] | None = None,
 ) -> Evidence:
     """Record evidence with exactly one of a validated file or a URL.
+
+    ``upload`` is any Django file (a browser upload, or a ``ContentFile`` copy of a stored
+    paper): it is only assigned to the file field, already checked by ``validate_upload``.
 
     It counts towards the current review period unless other periods are given.
     """
@@ -928,3 +933,112 @@ def reminders_send(*, today: date) -> tuple[int, int]:
             continue
         sent += 1
     return sent, skipped
+
+
+# --- The annual report's narratives and key evidence ----------------------------------------
+
+# The period's narratives the annual report prints (ReviewPeriod fields), and how long each
+# may be: the report's length depends on them, so they are bounded like everything else.
+REPORT_NARRATIVE_FIELDS = (
+    "foreword",
+    "method",
+    "executive_summary",
+    "key_findings",
+    "key_risks",
+    "conclusions",
+)
+NARRATIVE_MAX_LENGTH = 6000
+
+
+def report_narratives_key(period: ReviewPeriod) -> str:
+    """A fingerprint of the narratives as they are: the form sends back the one it was
+    opened on, so an edit of a stale copy is refused (periods carry no version counter)."""
+    text = "\x1f".join(getattr(period, name) for name in REPORT_NARRATIVE_FIELDS)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def review_period_narratives_update(
+    *,
+    actor: User,
+    period: ReviewPeriod,
+    values: dict[str, str],
+    expected_key: str | None = None,
+) -> ReviewPeriod:
+    """Write the period's report narratives (foreword, method, executive summary, key
+    findings, key risks, conclusions); fields left out keep their text.
+
+    Refused once the period is signed off, for anyone who may not edit its assessments, if
+    a text is longer than NARRATIVE_MAX_LENGTH, or if ``expected_key`` is given and someone
+    saved the narratives since (``report_narratives_key``).
+    """
+    require(actor, "toolkit.change_report_narratives", period)
+    stray = set(values) - set(REPORT_NARRATIVE_FIELDS)
+    if stray:
+        raise ValidationError("Only the report's narratives can be changed here.")
+    errors = {
+        name: f"Keep this to {NARRATIVE_MAX_LENGTH:,} characters or fewer"
+        for name, text in values.items()
+        if len(text) > NARRATIVE_MAX_LENGTH
+    }
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        period = ReviewPeriod.objects.select_for_update().get(pk=period.pk)
+        require(actor, "toolkit.change_report_narratives", period)
+        if expected_key is not None and expected_key != report_narratives_key(period):
+            raise ValidationError(STALE_EDIT, code="stale")
+        changed = [name for name, text in values.items() if getattr(period, name) != text]
+        if not changed:
+            return period
+        for name in changed:
+            setattr(period, name, values[name])
+        labels = ", ".join(
+            str(getattr(ReviewPeriod._meta.get_field(n), "verbose_name", n)) for n in changed
+        )
+        reason = f"Report narratives changed: {labels}"
+        if len(reason) > 100:  # the history's change reason holds 100 characters
+            reason = f"Report narratives changed: {len(changed)} of {len(REPORT_NARRATIVE_FIELDS)}"
+        _save(period, actor=actor, reason=reason)
+    return period
+
+
+def assessment_key_evidence_set(
+    *, actor: User, assessment: SectionAssessment, evidence: Iterable[Evidence]
+) -> SectionAssessment:
+    """Choose the section's key evidence for the annual report (at most KEY_EVIDENCE_MAX).
+
+    Each item must count towards the assessment's period and be linked to its section or
+    one of the section's criteria. Recorded in the assessment's history (its key evidence
+    is a tracked many-to-many field) with the actor and a reason.
+    """
+    require(actor, "toolkit.change_sectionassessment", assessment)
+    wanted = {e.pk for e in evidence}
+    if len(wanted) > KEY_EVIDENCE_MAX:
+        raise ValidationError(
+            {"key_evidence": f"Choose up to {KEY_EVIDENCE_MAX} pieces of key evidence"}
+        )
+    with transaction.atomic():
+        assessment = (
+            SectionAssessment.objects.select_for_update()
+            .select_related("period", "section")
+            .get(pk=assessment.pk)
+        )
+        require(actor, "toolkit.change_sectionassessment", assessment)
+        allowed_pks = set(
+            Evidence.objects.filter(pk__in=wanted, periods=assessment.period)
+            .filter(Q(sections=assessment.section) | Q(criteria__section=assessment.section))
+            .values_list("pk", flat=True)
+        )
+        if wanted - allowed_pks:
+            raise ValidationError(
+                {
+                    "key_evidence": "Choose evidence of this section that counts towards "
+                    "this review period"
+                }
+            )
+        current = set(assessment.key_evidence.values_list("pk", flat=True))
+        if current == wanted:
+            return assessment
+        _record_as(assessment, actor=actor, reason="Key evidence for the annual report chosen")
+        assessment.key_evidence.set(list(wanted))
+    return assessment

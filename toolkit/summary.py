@@ -24,9 +24,10 @@ before someone else's commit), so it counts from the database, as the rows it se
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from django.core.cache import cache
 from django.db import connection, transaction
@@ -34,7 +35,9 @@ from django.db import connection, transaction
 from . import selectors
 
 if TYPE_CHECKING:
-    from .models import ReviewPeriod
+    from .models import ReviewPeriod, Section
+
+T = TypeVar("T")
 
 GENERATION_KEY = "toolkit:dashboard:generation"
 # Part of every key: raised when DashboardCounts changes shape, so no process unpickles
@@ -121,15 +124,53 @@ def compute(period: ReviewPeriod | None, today: date) -> DashboardCounts:
     )
 
 
+def _cached(key_of: Callable[[str], str], computed: Callable[[], T]) -> T:
+    """A value kept under the current generation: from the shared cache, or computed and
+    stored there; never cached inside a transaction (see the module docstring)."""
+    if connection.in_atomic_block:
+        return computed()
+    # The generation is read before the value is computed, so values stored under it were
+    # computed after any commit that ended an earlier generation (see the module docstring).
+    key = key_of(_generation())
+    value = cache.get(key)
+    if value is None:
+        value = computed()
+        cache.set(key, value, TIMEOUT)
+    return value
+
+
 def dashboard_counts(period: ReviewPeriod | None, today: date) -> DashboardCounts:
     """The counts for the dashboard: from the shared cache, or computed and stored there."""
-    if connection.in_atomic_block:
-        return compute(period, today)
-    # The generation is read before the counts are computed, so counts stored under it were
-    # computed after any commit that ended an earlier generation (see the module docstring).
-    key = _key(_generation(), period, today)
-    counts = cache.get(key)
-    if counts is None:
-        counts = compute(period, today)
-        cache.set(key, counts, TIMEOUT)
-    return counts
+    return _cached(
+        lambda generation: _key(generation, period, today), lambda: compute(period, today)
+    )
+
+
+def dashboard_view(period: ReviewPeriod | None, today: date, limit: int) -> dict:
+    """Everything the dashboard shows of the toolkit (``selectors.dashboard``: plain rows,
+    strings and numbers), kept under the generation as the counts are: the ratings and their
+    history, the first overdue actions and evidence due for review change only through the
+    services that start a new generation, and the key names the day."""
+
+    def key_of(generation: str) -> str:
+        period_pk = period.pk if period else 0
+        return f"toolkit:dashboard-view:v{SHAPE}:{generation}:{period_pk}:{today}:{limit}"
+
+    def computed() -> dict:
+        counts = dashboard_counts(period, today)
+        return selectors.dashboard(period, today, counts=counts, limit=limit)
+
+    return _cached(key_of, computed)
+
+
+def section_evidence(
+    section: Section, period: ReviewPeriod, today: date
+) -> selectors.SectionEvidenceSummary:
+    """The section page's evidence summary (``selectors.section_evidence_summary``), kept
+    with the dashboard's counts: the same services change both (``dashboard_changed``), and
+    it depends on the day as they do."""
+
+    def key_of(generation: str) -> str:
+        return f"toolkit:section:v{SHAPE}:{generation}:{period.pk}:{section.pk}:{today.isoformat()}"
+
+    return _cached(key_of, lambda: selectors.section_evidence_summary(section, period, today))

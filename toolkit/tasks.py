@@ -22,12 +22,12 @@ logger = logging.getLogger(__name__)
 @task()
 def build_audit_pack(job_id: int) -> str:
     """Build an audit pack into storage and mark its job ready (or failed, with the reason)."""
-    job = ExportJob.objects.select_related("period").get(pk=job_id)
+    job = ExportJob.objects.select_related("period", "requested_by").get(pk=job_id)
     job.status = ExportJob.Status.RUNNING
     job.save(update_fields=["status"])
     try:
         with tempfile.TemporaryFile() as spool:
-            size = write_audit_pack(job.period, spool)
+            size = write_audit_pack(job.period, spool, requested_by=job.requested_by)
             spool.seek(0)
             digest = hashlib.sha256()
             while chunk := spool.read(1024 * 1024):

@@ -2,7 +2,7 @@ from django.urls import path
 
 from prevent_compliance import converters  # noqa: F401  (registers <year:> and <number:>)
 
-from . import period_views, views
+from . import period_views, report_views, views
 
 app_name = "toolkit"
 
@@ -24,6 +24,11 @@ urlpatterns = [
     path("periods/new/", period_views.period_start, name="period_start"),
     path("periods/<year:year>/", period_views.period_detail, name="period_detail"),
     path("periods/<year:year>/reconfirm/", period_views.period_reconfirm, name="period_reconfirm"),
+    path(
+        "periods/<year:year>/report-narrative/",
+        report_views.report_narrative,
+        name="report_narrative",
+    ),
     path("periods/<year:year>/annual-review.pdf", period_views.period_pdf, name="period_pdf"),
     path(
         "periods/<year:year>/registers/<slug:register>.<str:fmt>",

@@ -13,7 +13,14 @@ from prevent_compliance.rules import allowed, require
 from prevent_compliance.sorting import sort_headers
 
 from . import rating_rules, selectors, services, summary
-from .forms import ActionFilter, ActionForm, AssessmentForm, EvidenceFilter, EvidenceForm
+from .forms import (
+    ActionFilter,
+    ActionForm,
+    AssessmentForm,
+    AssessmentKeyEvidenceForm,
+    EvidenceFilter,
+    EvidenceForm,
+)
 from .models import Action, Evidence, SectionAssessment
 from .training import selectors as training_selectors
 
@@ -50,9 +57,8 @@ def dashboard(request):
         {
             "period": period,
             "waiting_groups": waiting.dashboard_groups(request.user, today=today),
-            **selectors.dashboard(
-                period, today, counts=summary.dashboard_counts(period, today), limit=DASHBOARD_ITEMS
-            ),
+            # Read from the shared cache, computed once per change and day (toolkit/summary.py).
+            **summary.dashboard_view(period, today, DASHBOARD_ITEMS),
             "training": training_selectors.training_summary(today=today),
         },
     )
@@ -82,13 +88,11 @@ def _section_actions(section, period) -> tuple[list[Action], bool]:
 def section_detail(request, number: int):
     require(request.user, "toolkit.view_records")
     period = selectors.current_period()
-    section = selectors.get_section(number, period)
-    assessment = (
-        SectionAssessment.objects.filter(period=period, section=section)
-        .select_related("assessed_by", "period", "section")
-        .first()
-    )
+    today = timezone.localdate()
+    section, assessment = selectors.section_and_assessment(number, period)
     actions, more_actions = _section_actions(section, period)
+    # The evidence counts and each criterion's first items, kept with the dashboard's counts.
+    evidence = summary.section_evidence(section, period, today) if period else None
     return render(
         request,
         "toolkit/section_detail.html",
@@ -96,12 +100,17 @@ def section_detail(request, number: int):
             "period": period,
             "section": section,
             "assessment": assessment,
-            **selectors.section_criteria(period, section, assessment, timezone.localdate()),
-            "evidence_page": _page(request, selectors.section_evidence(section, period)),
+            **selectors.section_criteria(period, section, assessment, today, evidence),
+            "evidence_page": web.page_of(
+                request,
+                selectors.section_evidence(section, period),
+                PAGE_SIZE,
+                count=evidence.evidence_count if evidence else None,
+            ),
             "actions": actions,
             "more_actions": more_actions,
             "can_edit": allowed(request.user, "toolkit.change_sectionassessment", assessment),
-            "today": timezone.localdate(),
+            "today": today,
         },
     )
 
@@ -116,11 +125,16 @@ def assessment_edit(request, number: int):
     rows = selectors.criterion_rows(period, section)
     evidence = selectors.criterion_evidence(period, [section.pk])
     proposed = rating_rules.propose(selectors.criterion_states(rows, evidence), today)
-    form = AssessmentForm(
+    chosen = list(assessment.key_evidence.all())
+    form = AssessmentKeyEvidenceForm(
         **web.bound(request),
-        initial=_assessment_initial(assessment, rows, proposed),
+        initial={
+            **_assessment_initial(assessment, rows, proposed),
+            "key_evidence": [e.pk for e in chosen],
+        },
         rows=rows,
         evidence=evidence,
+        chosen=chosen,
         proposed=proposed,
         today=today,
     )
@@ -135,6 +149,9 @@ def assessment_edit(request, number: int):
                 criteria=form.criteria_values(),
                 expected_version=form.cleaned_data["version"],
                 today=today,
+            )
+            services.assessment_key_evidence_set(
+                actor=request.user, assessment=assessment, evidence=form.chosen_evidence()
             )
         except ValidationError as exc:
             web.add_service_errors(form, exc)
@@ -210,7 +227,7 @@ def evidence_list(request):
     period = selectors.current_period()
     evidence_filter = EvidenceFilter(
         request.GET or None,
-        queryset=selectors.evidence_list(),
+        queryset=selectors.evidence_rows(),
         edition=selectors.current_edition(period),
     )
     sort = evidence_filter.sort_value

@@ -168,3 +168,37 @@ def test_the_submit_page_suggests_and_the_person_decides(
     assert done.status_code == 302
     assert decision.foi_exemptions == ["s31"]
     assert decision.confidentiality == Decision.Confidentiality.PARTLY_CONFIDENTIAL
+
+
+def test_the_submitter_is_not_asked_to_approve_their_own_review(
+    period, chief_executive, deputy_chief_executive, treasurer, officer, personas
+):
+    """'Waiting for you' (and the navigation count) offers the review's approval to another
+    Chief Executive only: the one who submitted it would be refused at the approve page."""
+    from prevent_compliance import waiting
+
+    review = annual_review.annual_review_submit(actor=chief_executive, period=period)
+    review = _to_approval(review, treasurer, chief_executive)
+    assert review.status == Decision.Status.AWAITING_APPROVAL
+
+    def approvals(user):
+        return [
+            item.url
+            for group in waiting.waiting_for(user)
+            if group.kind == "approve"
+            for item in group.items
+        ]
+
+    review_url = reverse("decisions:approve", args=[review.url_key])
+    assert approvals(chief_executive) == []
+    assert waiting.count_for(chief_executive) == 0
+    assert approvals(deputy_chief_executive) == [review_url]
+    # An ordinary record awaiting approval still waits for every Chief Executive.
+    ordinary = make_draft(personas)
+    complete_sections(ordinary, actor=officer)
+    ordinary = advance(ordinary, personas, "awaiting_approval")
+    ordinary_url = reverse("decisions:approve", args=[ordinary.url_key])
+    waiting.forget()
+    assert approvals(chief_executive) == [ordinary_url]
+    assert waiting.count_for(chief_executive) == 1
+    assert sorted(approvals(deputy_chief_executive)) == sorted([review_url, ordinary_url])

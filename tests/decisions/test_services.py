@@ -407,6 +407,8 @@ def test_sections_of_another_decision_are_refused(personas, toolkit):
 def test_concurrent_signing_gives_exactly_one_signature(
     roles_present, personas, make_decision, django_user_model
 ):
+    from tests.interests.helpers import confirmed_register
+
     from .test_references import _run_together
 
     decision = make_decision("awaiting_signature")
@@ -415,6 +417,7 @@ def test_concurrent_signing_gives_exactly_one_signature(
     for i in range(20):
         user = django_user_model.objects.create_user(f"pcc{i}", password=PASSWORD)
         user.groups.add(group)
+        confirmed_register(user)  # signing needs a confirmed register of interests
         signers.append(user)
 
     def sign(i):

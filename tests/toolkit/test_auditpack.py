@@ -53,14 +53,27 @@ def _manifest(archive: zipfile.ZipFile) -> list[dict]:
     return list(csv.DictReader(io.StringIO(text)))
 
 
+# Members beside the period's own files: what the pack is, the registers, the audit trail,
+# the web addresses (tests/toolkit/test_auditpack_contents.py checks what they hold).
+PACK_PARTS = ("README.txt", "registers/", "audit-trail-", "links.csv")
+
+
+def _files(by_path: dict) -> set[str]:
+    """The manifest's paths of the period's own documents (review, notices, evidence)."""
+    return {path for path in by_path if not path.startswith(PACK_PARTS)}
+
+
 def _check_manifest(archive: zipfile.ZipFile) -> dict[str, dict]:
-    """Every file but the manifest is listed once, with its real SHA-256 and size."""
+    """Every file but the manifest and its hash is listed once, with its real SHA-256 and
+    size; manifest.sha256 holds the manifest's own."""
     assert archive.testzip() is None
     rows = _manifest(archive)
     assert list(rows[0]) == ["path", "sha256", "size", "record"]
     by_path = {row["path"]: row for row in rows}
     assert len(by_path) == len(rows)
-    assert set(by_path) == set(archive.namelist()) - {"manifest.csv"}
+    assert set(by_path) == set(archive.namelist()) - {"manifest.csv", "manifest.sha256"}
+    manifest_hash = hashlib.sha256(archive.read("manifest.csv")).hexdigest()
+    assert archive.read("manifest.sha256").decode() == f"{manifest_hash}  manifest.csv\n"
     for path, row in by_path.items():
         content = archive.read(path)
         assert row["sha256"] == hashlib.sha256(content).hexdigest(), path
@@ -84,7 +97,8 @@ def test_manifest_lists_the_draft_review_and_every_evidence_file(period, files):
             assert archive.read(path) == handle.read()
         assert by_path[path]["sha256"] == evidence.sha256
         assert by_path[path]["record"] == f"Evidence: {evidence.title}"
-    assert len(by_path) == 4  # the review and three files: no link, nothing from elsewhere
+    # The review and three files: the link is in links.csv, nothing from elsewhere.
+    assert len(_files(by_path)) == 4
 
 
 def test_signed_period_pack_holds_the_stored_review_unchanged(signed):
@@ -117,7 +131,7 @@ def test_export_audit_pack_command_writes_a_valid_pack(signed, tmp_path):
     call_command("export_audit_pack", period=signed.year, output=str(output), stdout=stdout)
 
     archive = zipfile.ZipFile(output)
-    assert len(_check_manifest(archive)) == 4
+    assert len(_files(_check_manifest(archive))) == 4
     assert f"({output.stat().st_size} bytes)" in stdout.getvalue()
 
 
@@ -159,7 +173,7 @@ def test_auditor_builds_and_downloads_an_audit_pack(
     data = b"".join(download.streaming_content)
     assert len(data) == job.file_size
     assert hashlib.sha256(data).hexdigest() == job.sha256
-    assert len(_check_manifest(zipfile.ZipFile(io.BytesIO(data)))) == 4
+    assert len(_files(_check_manifest(zipfile.ZipFile(io.BytesIO(data))))) == 4
     # The period page lists the requester's own pack.
     period_page = client.get(signed.get_absolute_url()).content.decode()
     assert job.get_absolute_url() in period_page

@@ -39,3 +39,20 @@ def make_users(unit: Unit, password_hash: str) -> None:
     )
     for user, role in zip(created, roles, strict=True):
         unit.users.setdefault(role, []).append(user)
+    _confirmed_registers(unit.users.get(Role.COMMISSIONER, []))
+
+
+def _confirmed_registers(commissioners) -> None:
+    """Signing needs a recently confirmed register of interests (decisions/interests)."""
+    from decisions.interests.models import Holder
+    from decisions.interests.services import register_confirm
+
+    for user in commissioners:
+        holder = Holder.objects.create(
+            user=user,
+            slug=user.username.replace(".", "-"),
+            name=user.get_full_name(),
+            role_title="Police and Crime Commissioner",
+            kind=Holder.Kind.COMMISSIONER,
+        )
+        register_confirm(actor=user, holder=holder, confirmed=True)

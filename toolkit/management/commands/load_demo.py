@@ -40,4 +40,10 @@ class Command(BaseCommand):
         """Demo loaders of apps that build on the toolkit (each takes the users dict)."""
         if not apps.is_installed("decisions"):
             return []
-        return [import_devdata("decisions_demo", command="load_demo").load]
+        return [
+            # The Commissioner's register of interests first: signing needs it confirmed.
+            import_devdata("interests_demo", command="load_demo").load,
+            import_devdata("decisions_demo", command="load_demo").load,
+            # Boards, meetings and the forward plan, linked to the decisions above.
+            import_devdata("meetings_demo", command="load_demo").load,
+        ]
