@@ -40,9 +40,12 @@ def holder_list(request):
 def my_register(request):
     """The signed-in holder's own register (the sign page links here)."""
     holder = selectors.holder_for(request.user)
-    if holder is None:
-        raise Http404("You have no register of interests in this service.")
-    return redirect(holder)
+    if holder is not None:
+        return redirect(holder)
+    if allowed(request.user, "decisions.sign_decision"):
+        # The navigation offers this page to everyone who signs: say who sets the register up.
+        return render(request, "interests/no_register.html")
+    raise Http404("You have no register of interests in this service.")
 
 
 @require_GET

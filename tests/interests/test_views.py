@@ -1,6 +1,7 @@
 """Staff pages: confirming your register (check, then confirm), forms refusing bad input with
 a GOV.UK error summary, and the holder alone seeing the confirm page."""
 
+from django.contrib.auth.models import Group
 from django.urls import reverse
 from django.utils import timezone
 
@@ -84,3 +85,19 @@ def test_gift_form_refuses_bad_values(personas, client_for, register):
         assert "govuk-error-summary" in page and message in page, value
     assert client.post(url, {**base, "value": "45.50"}).status_code == 302
     assert register.gifts.filter(giver="Acme", value="45.50").exists()
+
+
+def test_a_commissioner_without_a_register_is_told_who_sets_it_up(
+    personas, client_for, django_user_model
+):
+    """The navigation offers "My interests" to everyone who signs; before the Chief Executive
+    adds them to the register it explains what to do instead of answering 404."""
+    from prevent_compliance.roles import Role
+    from tests.conftest import _make_user
+
+    newcomer = _make_user(django_user_model, "newcomer.pcc", None)
+    newcomer.groups.add(Group.objects.get(name=Role.COMMISSIONER.value))
+    page = client_for(newcomer).get(reverse("interests:my_register"))
+    assert page.status_code == 200
+    assert "has not been set up yet" in page.content.decode()
+    assert client_for(personas["officer"]).get(reverse("interests:my_register")).status_code == 404
