@@ -9,7 +9,7 @@ embed a local system file into a document, so anything else is refused.
 
 import logging
 import mimetypes
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 
 from django.conf import settings
 from django.contrib.staticfiles import finders
@@ -60,7 +60,7 @@ def _find_static(relative: str) -> str | None:
     if found:
         return found if isinstance(found, str) else found[0]
     if settings.STATIC_ROOT:
-        candidate = settings.STATIC_ROOT / relative
+        candidate = Path(settings.STATIC_ROOT) / relative
         return str(candidate) if candidate.is_file() else None
     return None
 

@@ -238,7 +238,8 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")
+# pathlib Paths, not django-environ's Path (which has no "/": code joins them with "/").
+STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
 # Built GOV.UK Frontend assets and our own compiled CSS/JS (see static/package.json).
 STATICFILES_DIRS = [BASE_DIR / "static" / "dist"]
 STORAGES = {
@@ -294,7 +295,7 @@ if not DEBUG and CACHES["default"]["BACKEND"].endswith(".LocMemCache"):
     )
 
 # Uploaded files are never served from MEDIA_URL: downloads go through permission-checked views.
-MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
+MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(BASE_DIR / "media")))
 UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", default=25 * 1024 * 1024)
 FILE_UPLOAD_PERMISSIONS = 0o640
 

@@ -175,3 +175,32 @@ def test_login_page_renders_hashed_css_and_js_urls_that_are_served(client, db, m
         module = client.get(f"/static/js/{name}", secure=True)
         assert module.status_code == 200, name
         module.close()
+
+
+PDF_FETCH = """
+import django
+django.setup()
+from django.templatetags.static import static
+from prevent_compliance.pdf import BASE_URL, StaticOnlyFetcher
+url = static("pdf/annual_review.css")
+assert url.count(".") >= 2, url  # the manifest's hashed name, which only STATIC_ROOT holds
+response = StaticOnlyFetcher().fetch(BASE_URL + url.lstrip("/"))
+print(len(response.read()))
+"""
+
+
+def test_pdfs_fetch_the_hashed_stylesheets_that_only_static_root_holds(collected):
+    """With production settings (STATIC_ROOT from the environment) a PDF's stylesheet, named
+    by the manifest's hashed URL, is read from STATIC_ROOT: it once failed with a TypeError
+    there, and every annual review printed without its layout."""
+    result = subprocess.run(  # noqa: S603 (our own fixed script)
+        [sys.executable, "-c", PDF_FETCH],
+        cwd=BASE_DIR,
+        env={**production_env(collected), "DJANGO_SETTINGS_MODULE": "prevent_compliance.settings"},
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    size = int(result.stdout.strip().splitlines()[-1])
+    manifest = json.loads((collected / "staticfiles.json").read_text())["paths"]
+    assert size == (collected / manifest["pdf/annual_review.css"]).stat().st_size > 1000
