@@ -1,7 +1,7 @@
 """Signing checks the declaration: a stale, unconfirmed or changed register blocks signing in
 the service and on the page; the signed record seals the register version."""
 
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -27,8 +27,11 @@ def _sign(decision, user):
 
 
 def _age(confirmation, days):
+    """Confirmed at noon, local time, ``days`` local days ago: freshness counts local days,
+    and ``now - 93 days`` taken after 23:00 in winter is the next local day in summer."""
+    day = timezone.localdate() - timedelta(days=days)
     Confirmation.objects.filter(pk=confirmation.pk).update(
-        confirmed_at=timezone.now() - timedelta(days=days)
+        confirmed_at=timezone.make_aware(datetime.combine(day, time(12)))
     )
 
 

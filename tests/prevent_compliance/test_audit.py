@@ -2,7 +2,7 @@
 
 import csv
 import io
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 import pytest
 from django.contrib import admin
@@ -252,8 +252,10 @@ def test_log_filters_by_record_type(client_for, auditor, evidence, period):
 
 def test_log_filters_by_date_range(client_for, auditor, evidence):
     old = evidence.history.order_by("history_date").first()
-    type(old).objects.filter(pk=old.pk).update(history_date=timezone.now() - timedelta(days=40))
+    # Noon on a local day: "now - 40 days" after 23:00 in winter is the next local day in summer.
     day = timezone.localdate() - timedelta(days=40)
+    noon = timezone.make_aware(datetime.combine(day, time(12)))
+    type(old).objects.filter(pk=old.pk).update(history_date=noon)
     client = client_for(auditor)
     params = {
         "record_type": "evidence",
