@@ -26,7 +26,7 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Coalesce, Concat, ExtractYear
-from django.db.models.signals import post_save
+from django.db.models.signals import post_delete, post_save
 from django.urls import reverse
 from django.utils import timezone
 
@@ -185,7 +185,8 @@ def _signed_since_last_visit(context: Context) -> Part:
         "Dated {date}",
         _list_url(status=Status.SIGNED),
     )
-    return registry.Part(**{**part.__dict__, "order_by": ("-signed_at", "-pk")})
+    # Live: the last visit moves without a change to any decision.
+    return registry.Part(**{**part.__dict__, "order_by": ("-signed_at", "-pk"), "live": True})
 
 
 def waiting(context: Context) -> list[Part]:
@@ -271,6 +272,10 @@ def forget_after_save(
 
 
 def register() -> None:
-    """Called from DecisionsConfig.ready(): the provider, and counts dropped on each change."""
+    """Called from DecisionsConfig.ready(): the provider, and panels and counts dropped on
+    each change to what it reads (the annual review's part reads the review periods)."""
     registry.register(waiting)
     post_save.connect(forget_after_save, sender=Decision, dispatch_uid="waiting-decision")
+    post_delete.connect(registry.forget, sender=Decision, dispatch_uid="waiting-decision-gone")
+    for signal in (post_save, post_delete):
+        signal.connect(registry.forget, sender=ReviewPeriod, dispatch_uid="waiting-ReviewPeriod")

@@ -31,6 +31,8 @@ from typing import TYPE_CHECKING, TypeVar
 
 from django.core.cache import cache
 from django.db import connection, transaction
+from django.template.loader import render_to_string
+from django.utils.safestring import mark_safe
 
 from . import selectors
 
@@ -41,8 +43,11 @@ T = TypeVar("T")
 
 GENERATION_KEY = "toolkit:dashboard:generation"
 # Part of every key: raised when DashboardCounts changes shape, so no process unpickles
-# counts of the old shape (2: criterion status per section; 3: the section rows themselves).
-SHAPE = 3
+# counts of the old shape (2: criterion status per section; 3: the section rows themselves;
+# 4: the dashboard's toolkit part rendered, DASHBOARD_PART).
+SHAPE = 4
+# The dashboard's part rendered by dashboard_view: it must not depend on the user.
+DASHBOARD_PART = "toolkit/partials/dashboard_toolkit.html"
 # Counts keyed by date are useless the next day; a day bounds what a key can hold on to.
 TIMEOUT = 24 * 60 * 60
 # How many overdue actions the summary lists (the dashboard shows up to this many).
@@ -146,11 +151,28 @@ def dashboard_counts(period: ReviewPeriod | None, today: date) -> DashboardCount
     )
 
 
+def current_period(today: date) -> ReviewPeriod | None:
+    """The period the dashboard is about (``selectors.current_period``), kept under the
+    generation: the services that open a period or change its dates or status start a new
+    one, and the key names the day. Its report narratives (which the dashboard does not show)
+    change without one, so only the dashboard reads the period from here."""
+
+    def key_of(generation: str) -> str:
+        return f"toolkit:current-period:v{SHAPE}:{generation}:{today.isoformat()}"
+
+    return _cached(key_of, selectors.current_period)
+
+
 def dashboard_view(period: ReviewPeriod | None, today: date, limit: int) -> dict:
     """Everything the dashboard shows of the toolkit (``selectors.dashboard``: plain rows,
     strings and numbers), kept under the generation as the counts are: the ratings and their
     history, the first overdue actions and evidence due for review change only through the
-    services that start a new generation, and the key names the day."""
+    services that start a new generation, and the key names the day.
+
+    With them, ``toolkit_html``: that part of the page rendered (the ratings table, the
+    ratings picture, the history, the overdue actions and evidence due). Drawing it cost as
+    much as the rest of the page; it shows nothing of the user, so one rendering serves all.
+    """
 
     def key_of(generation: str) -> str:
         period_pk = period.pk if period else 0
@@ -158,7 +180,9 @@ def dashboard_view(period: ReviewPeriod | None, today: date, limit: int) -> dict
 
     def computed() -> dict:
         counts = dashboard_counts(period, today)
-        return selectors.dashboard(period, today, counts=counts, limit=limit)
+        shown = selectors.dashboard(period, today, counts=counts, limit=limit)
+        html = render_to_string(DASHBOARD_PART, {"period": period, **shown})
+        return {**shown, "toolkit_html": mark_safe(html)}  # noqa: S308 (our template's output)
 
     return _cached(key_of, computed)
 

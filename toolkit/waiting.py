@@ -111,13 +111,15 @@ def waiting(context: Context) -> list[Part]:
                 day=TruncDate("finished_at"),
                 item=_pack,
                 more_url=reverse("toolkit:period_list"),
+                live=True,  # "within 30 days" moves with the clock, not only the date
             )
         )
     return parts
 
 
 def register() -> None:
-    """Called from ToolkitConfig.ready(): the provider, and counts dropped on every change."""
+    """Called from ToolkitConfig.ready(): the provider, and panels and counts dropped on
+    every change to what it reads."""
     registry.register(waiting, order=200)
     for model in (Action, Evidence, ExportJob):
         for signal in (post_save, post_delete):

@@ -337,7 +337,7 @@ def test_the_panel_adds_one_query_to_the_dashboard(
 
     def dashboard_queries() -> int:
         client.get(reverse("toolkit:dashboard"))  # warm: session refresh, caches
-        cache.clear()  # the panel is never cached: it always reads the records
+        cache.clear()  # inside the test's transaction the panel is read, never kept
         with CaptureQueriesContext(connection) as queries:
             assert client.get(reverse("toolkit:dashboard")).status_code == 200
         return len(queries)
