@@ -23,9 +23,9 @@ from django.utils.safestring import mark_safe
 
 from prevent_compliance.forms import GovUKDateField, gds_helper, query_text
 from prevent_compliance.models import SecurityMarking
-from prevent_compliance.roles import Role
 from prevent_compliance.uploads import ALLOWED_DESCRIPTION, validate_upload
 
+from . import selectors
 from .annual_review_report import NARRATIVES
 from .models import (
     CRITERION_RATING_MEANINGS,
@@ -41,16 +41,7 @@ from .models import (
     ToolkitEdition,
 )
 from .rating_rules import CriterionInput
-
-
-def staff_users():
-    """Active users who hold any role: the people who can own an action."""
-    return (
-        get_user_model()
-        .objects.filter(is_active=True, groups__name__in=[r.value for r in Role])
-        .distinct()
-        .order_by("first_name", "last_name", "username")
-    )
+from .selectors import staff_users
 
 
 class UserChoiceField(forms.ModelChoiceField):
@@ -572,8 +563,13 @@ class ActionFilter(django_filters.FilterSet):
     section = django_filters.ModelChoiceFilter(
         queryset=Section.objects.none(), empty_label="All sections"
     )
-    owner = django_filters.ModelChoiceFilter(
-        queryset=staff_users(), empty_label="Anyone", widget=FastSelect
+    # Choices from the shared cache (selectors.action_owner_choices), set per request: a
+    # value is checked against them, so a stray or hostile one is a field error, never a 500.
+    owner = django_filters.ChoiceFilter(
+        choices=[],
+        empty_label="Anyone",
+        widget=FastSelect,
+        error_messages={"invalid_choice": "Select an owner from the list"},
     )
     status = django_filters.ChoiceFilter(choices=Action.Status.choices, empty_label="Any status")
     overdue = django_filters.ChoiceFilter(
@@ -590,8 +586,7 @@ class ActionFilter(django_filters.FilterSet):
     def __init__(self, *args, edition=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.filters["section"].queryset = Section.objects.filter(edition=edition)
-        self.filters["owner"].queryset = staff_users().only("first_name", "last_name", "username")
-        self.filters["owner"].field.label_from_instance = lambda u: u.get_full_name() or u.username
+        self.filters["owner"].extra["choices"] = selectors.action_owner_choices()
         for name in self.filters:
             self.filters[name].field.widget.attrs["class"] = "govuk-select"
 

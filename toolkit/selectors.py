@@ -1,9 +1,15 @@
 """Reads shared by toolkit pages, with their joins done up front."""
 
+import secrets
+import uuid
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from django.contrib.auth import get_user_model
+from django.core.cache import cache
+from django.db import connection, transaction
 from django.db.models import (
     Case,
     CharField,
@@ -22,16 +28,27 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce, RowNumber
 from django.http import Http404
-from django.utils.formats import date_format
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.dates import MONTHS, MONTHS_3
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
+from prevent_compliance.audit.registry import history_url
+from prevent_compliance.roles import Role
+
 from . import rating_rules
 from .models import (
+    ACTION_LIVE_STATES,
+    ACTION_STATUS_TAG_CLASSES,
     CRITERION_RATINGS,
+    LEVEL_TAG_CLASSES,
+    RATING_TAG_CLASSES,
     Action,
+    Criterion,
     CriterionAssessment,
     Evidence,
+    Rating,
     ReviewPeriod,
     Section,
     SectionAssessment,
@@ -187,12 +204,17 @@ def get_section(number: int, period: ReviewPeriod | None) -> Section:
 
 
 def criterion_rows(period: ReviewPeriod, section: Section) -> list[CriterionAssessment]:
-    """The section's criterion ratings in the period, in criterion order."""
-    return list(
+    """The section's criterion ratings in the period, in criterion order; the period and
+    section given are set on them rather than joined and built again for every row."""
+    rows = list(
         CriterionAssessment.objects.filter(period=period, criterion__section=section)
-        .select_related("criterion__section", "assessed_by", "period")
+        .select_related("criterion", "assessed_by")
         .order_by("criterion__number")
     )
+    for row in rows:
+        row.period = period
+        row.criterion.section = section
+    return rows
 
 
 def criterion_evidence(period: ReviewPeriod, section_ids: list[int]) -> dict[int, list[Evidence]]:
@@ -506,8 +528,9 @@ class SectionEvidenceSummary:
 
     def criterion_evidence(self) -> dict[int, CriterionEvidence]:
         def item(values: tuple[Any, ...]) -> Evidence:
-            pk, public_id, title, review_by = values
-            return Evidence(pk=pk, public_id=public_id, title=title, review_by=review_by)
+            # As .only() builds them: the other fields deferred rather than each given its
+            # default (Evidence(...) with keywords cost most of this page's criteria).
+            return Evidence.from_db(None, ["id", "public_id", "title", "review_by"], values)
 
         return {
             pk: CriterionEvidence(
@@ -543,7 +566,9 @@ def section_evidence_summary(
     )
 
 
-def _evidence_items(shown: list[Evidence], today: date) -> SafeString:
+def _evidence_items(
+    shown: list[Evidence], today: date, url: Callable[[Any], str], day: Callable[[date], str]
+) -> SafeString:
     """A criterion's evidence as list items, prepared here so the template loops only once."""
     return format_html_join(
         "",
@@ -552,12 +577,12 @@ def _evidence_items(shown: list[Evidence], today: date) -> SafeString:
             (
                 format_html(
                     '<a class="govuk-link" href="{}">{}</a>{}',
-                    e.get_absolute_url(),
+                    url(e.public_id),
                     e.title,
                     format_html(
                         ' <strong class="govuk-tag govuk-tag--red">Overdue for review</strong>'
                         ' <span class="app-meta">due {}</span>',
-                        date_format(e.review_by, "j F Y"),
+                        day(e.review_by),
                     )
                     if e.review_by is not None and rating_rules.overdue(e, today)
                     else "",
@@ -591,24 +616,229 @@ def section_criteria(
     problems = []
     if assessment is not None and assessment.rating in rating_rules.HIGH_RATINGS:
         problems = rating_rules.high_rating_problems(states, today)
-    criterion_entries = []
-    for row in rows:
-        items = found.get(row.criterion_id, nothing)
-        criterion_entries.append(
-            {
-                "row": row,
-                "criterion": row.criterion,
-                "evidence": [
-                    {"item": e, "overdue": rating_rules.overdue(e, today)} for e in items.shown
-                ],
-                "evidence_items": _evidence_items(items.shown, today),
-                "evidence_total": items.total,
-                "evidence_more": items.total - len(items.shown),
-            }
-        )
+    write = {"url": detail_url("toolkit:evidence_detail"), "day": date_writer(long=True)}
     return {
-        "criterion_rows": criterion_entries,
+        "criterion_rows": [
+            _criterion_card(row, found.get(row.criterion_id, nothing), today, **write)
+            for row in rows
+        ],
         "criteria_summary": rating_rules.status_summary(rating_rules.status_counts(states)),
         "proposed": rating_rules.propose(states, today) if rows else None,
         "rule_problems": problems,
     }
+
+
+LEVEL_LABELS = dict(Criterion.Level.choices)
+DUTY_HOLDER_LABELS = dict(Criterion.DutyHolder.choices)
+RATING_LABELS = dict(Rating.choices)
+
+
+def _criterion_card(
+    row: CriterionAssessment,
+    items: CriterionEvidence,
+    today: date,
+    url: Callable[[Any], str],
+    day: Callable[[date], str],
+) -> dict:
+    """One criterion's card on the section page, in plain values: the template reads keys,
+    not model properties, display lookups and filters (eight cards were a fifth of the page).
+    ``row``, ``criterion`` and ``evidence`` stay for the callers that check the records."""
+    criterion, by = row.criterion, row.assessed_by
+    return {
+        "row": row,
+        "criterion": criterion,
+        "heading": f"{criterion.code} {criterion.text}",
+        "level": LEVEL_LABELS[criterion.level],
+        "level_tag_class": LEVEL_TAG_CLASSES.get(
+            Criterion.Level(criterion.level), "govuk-tag--blue"
+        ),
+        "duty_holder": DUTY_HOLDER_LABELS.get(criterion.duty_holder, ""),
+        "source": criterion.source,
+        "code": criterion.code,
+        "rating": RATING_LABELS[row.rating],
+        "rating_tag_class": RATING_TAG_CLASSES[Rating(row.rating)],
+        "to_reconfirm": row.to_reconfirm,
+        "assessed": (
+            f"{by.get_full_name() or by.username}, {day(timezone.localtime(row.assessed_at))}"
+            if by and row.assessed_at
+            else ""
+        ),
+        "history_url": history_url(row),
+        "reason": row.reason,
+        "note": row.note,
+        "evidence": [{"item": e, "overdue": rating_rules.overdue(e, today)} for e in items.shown],
+        "evidence_items": _evidence_items(items.shown, today, url, day),
+        "evidence_total": items.total,
+        "evidence_more": items.total - len(items.shown),
+    }
+
+
+# --- Tables: plain rows, so a page of them renders without a model instance per row ---------
+
+
+def detail_url(name: str) -> Callable[[Any], str]:
+    """The URL of route ``name`` for a public_id, resolved once: reverse() per row of a table
+    cost as much as the rest of the row, and only the UUID differs from row to row."""
+    stand_in = str(uuid.UUID(int=0))
+    url = reverse(name, kwargs={"public_id": stand_in})
+    return lambda public_id: url.replace(stand_in, str(public_id))
+
+
+def date_writer(*, long: bool = False) -> Callable[[date], str]:
+    """Writes dates as the ``date:"j M Y"`` filter does (``"j F Y"`` if ``long``), with the
+    month names translated once for a whole table rather than in every cell."""
+    names = {
+        n: str(m) if long else str(m).title() for n, m in (MONTHS if long else MONTHS_3).items()
+    }
+    return lambda day: f"{day.day} {names[day.month]} {day.year:04d}"
+
+
+@dataclass(frozen=True, slots=True)
+class EvidenceRow:
+    """Evidence as partials/evidence_table.html lists it."""
+
+    pk: int
+    url: str
+    title: str
+    kind: str
+    effective: str
+    review_by: str
+    marking: str
+
+
+def evidence_values(queryset: QuerySet[Evidence]) -> QuerySet[Evidence, Any]:
+    """The columns evidence_table needs, read as values (no model instances)."""
+    return queryset.values(
+        "pk", "public_id", "title", "kind", "effective_date", "review_by", "marking"
+    )
+
+
+def evidence_table(rows: Iterable[dict[str, Any]]) -> list[EvidenceRow]:
+    """``evidence_values`` rows as the table shows them."""
+    url, kinds = detail_url("toolkit:evidence_detail"), dict(Evidence.Kind.choices)
+    day = date_writer()
+    return [
+        EvidenceRow(
+            pk=r["pk"],
+            url=url(r["public_id"]),
+            title=r["title"],
+            kind=kinds.get(r["kind"], r["kind"]),
+            effective=day(r["effective_date"]),
+            review_by=day(r["review_by"]) if r["review_by"] else "Not set",
+            marking=r["marking"],
+        )
+        for r in rows
+    ]
+
+
+@dataclass(frozen=True, slots=True)
+class ActionRow:
+    """An action as partials/action_table.html lists it (overdue: live and past its due date)."""
+
+    pk: int
+    url: str
+    title: str
+    priority: str
+    section_number: int
+    owner: str
+    due: str
+    status: str
+    status_tag_class: str
+    overdue: bool
+
+
+def action_values(queryset: QuerySet[Action]) -> QuerySet[Action, Any]:
+    """The columns action_table needs, owner and section joined, read as values."""
+    return queryset.values(
+        "pk",
+        "public_id",
+        "title",
+        "priority",
+        "status",
+        "due_date",
+        "section__number",
+        "owner__first_name",
+        "owner__last_name",
+        "owner__username",
+    )
+
+
+def action_table(rows: Iterable[dict[str, Any]], today: date) -> list[ActionRow]:
+    """``action_values`` rows as the table shows them."""
+    url = detail_url("toolkit:action_detail")
+    priorities, statuses = dict(Action.Priority.choices), dict(Action.Status.choices)
+    day = date_writer()
+    return [
+        ActionRow(
+            pk=r["pk"],
+            url=url(r["public_id"]),
+            title=r["title"],
+            priority=priorities.get(r["priority"], r["priority"]),
+            section_number=r["section__number"],
+            # As User.get_full_name(), else the username.
+            owner=f"{r['owner__first_name']} {r['owner__last_name']}".strip()
+            or r["owner__username"],
+            due=day(r["due_date"]),
+            status=statuses.get(r["status"], r["status"]),
+            status_tag_class=ACTION_STATUS_TAG_CLASSES.get(r["status"], "govuk-tag--blue"),
+            overdue=r["status"] in ACTION_LIVE_STATES and r["due_date"] < today,
+        )
+        for r in rows
+    ]
+
+
+# --- Who can own an action (the action plan's owner filter) --------------------------------
+
+
+def staff_users() -> QuerySet[Any]:
+    """Active users who hold any role: the people who can own an action."""
+    return (
+        get_user_model()
+        .objects.filter(is_active=True, groups__name__in=[r.value for r in Role])
+        .distinct()
+        .order_by("first_name", "last_name", "username")
+    )
+
+
+OWNERS_GENERATION_KEY = "toolkit:action-owners:generation"
+OWNERS_TIMEOUT = 24 * 60 * 60
+
+
+def action_owner_choices() -> list[tuple[int, str]]:
+    """(pk, name) of everyone who can own an action, in name order, kept in the shared cache:
+    reading every member of staff on each request made the action plan grow with the staff.
+
+    The list is kept under a generation that any change to a user or to role membership
+    renews, at once and again on commit (``forget_action_owners``, connected in
+    toolkit/rules.py), as the dashboard's counts are (toolkit/summary.py); a read inside a
+    transaction may see changes not yet committed, so it reads the database.
+    """
+    if connection.in_atomic_block:
+        return _action_owners()
+    generation = cache.get(OWNERS_GENERATION_KEY)
+    if generation is None:
+        cache.add(OWNERS_GENERATION_KEY, secrets.token_hex(8), None)
+        generation = cache.get(OWNERS_GENERATION_KEY) or "none"
+    key = f"toolkit:action-owners:{generation}"
+    choices = cache.get(key)
+    if choices is None:
+        choices = _action_owners()
+        cache.set(key, choices, OWNERS_TIMEOUT)
+    return choices
+
+
+def _action_owners() -> list[tuple[int, str]]:
+    users = staff_users().values_list("pk", "first_name", "last_name", "username")
+    return [(pk, f"{first} {last}".strip() or username) for pk, first, last, username in users]
+
+
+def forget_action_owners() -> None:
+    """A user or a role changed: start a new generation of the owner list now, and again
+    when the change commits, so no list computed from the data before it is read after."""
+    _new_owners_generation()
+    if connection.in_atomic_block:
+        transaction.on_commit(_new_owners_generation)
+
+
+def _new_owners_generation() -> None:
+    cache.set(OWNERS_GENERATION_KEY, secrets.token_hex(8), None)

@@ -29,8 +29,13 @@ SECTION_ACTIONS = 25
 DASHBOARD_ITEMS = 10
 
 
-def _page(request, queryset):
-    return web.page_of(request, queryset, PAGE_SIZE)
+def _table_page(request, values, to_rows, *, count=None):
+    """A page of a table: ``values`` (a values() queryset) paged, then made the table's plain
+    rows (toolkit/selectors.py), so rendering it builds no model instance and reverses no URL
+    per row."""
+    page = web.page_of(request, values, PAGE_SIZE, count=count)
+    page.object_list = to_rows(page.object_list)
+    return page
 
 
 def _query_without_page(request) -> str:
@@ -49,8 +54,8 @@ def _period_or_404():
 @require_GET
 def dashboard(request):
     require(request.user, "toolkit.view_records")
-    period = selectors.current_period()
     today = timezone.localdate()
+    period = summary.current_period(today)
     return render(
         request,
         "toolkit/dashboard.html",
@@ -75,13 +80,12 @@ def section_list(request):
     )
 
 
-def _section_actions(section, period) -> tuple[list[Action], bool]:
+def _section_actions(section, period, today) -> tuple[list[selectors.ActionRow], bool]:
     """The first actions, and whether there are more: one row more than shown is read, not
     a total (a window count sorts every action of the section in the period)."""
-    rows = list(
-        selectors.action_list().filter(section=section, periods=period)[: SECTION_ACTIONS + 1]
-    )
-    return rows[:SECTION_ACTIONS], len(rows) > SECTION_ACTIONS
+    actions = Action.objects.filter(section=section, periods=period)
+    rows = list(selectors.action_values(actions)[: SECTION_ACTIONS + 1])
+    return selectors.action_table(rows[:SECTION_ACTIONS], today), len(rows) > SECTION_ACTIONS
 
 
 @require_GET
@@ -90,7 +94,7 @@ def section_detail(request, number: int):
     period = selectors.current_period()
     today = timezone.localdate()
     section, assessment = selectors.section_and_assessment(number, period)
-    actions, more_actions = _section_actions(section, period)
+    actions, more_actions = _section_actions(section, period, today)
     # The evidence counts and each criterion's first items, kept with the dashboard's counts.
     evidence = summary.section_evidence(section, period, today) if period else None
     return render(
@@ -101,16 +105,15 @@ def section_detail(request, number: int):
             "section": section,
             "assessment": assessment,
             **selectors.section_criteria(period, section, assessment, today, evidence),
-            "evidence_page": web.page_of(
+            "evidence_page": _table_page(
                 request,
-                selectors.section_evidence(section, period),
-                PAGE_SIZE,
+                selectors.evidence_values(selectors.section_evidence(section, period)),
+                selectors.evidence_table,
                 count=evidence.evidence_count if evidence else None,
             ),
             "actions": actions,
             "more_actions": more_actions,
             "can_edit": allowed(request.user, "toolkit.change_sectionassessment", assessment),
-            "today": today,
         },
     )
 
@@ -236,7 +239,11 @@ def evidence_list(request):
         "toolkit/evidence_list.html",
         {
             "filter": evidence_filter,
-            "page": _page(request, evidence_filter.sorted_qs),
+            "page": _table_page(
+                request,
+                selectors.evidence_values(evidence_filter.sorted_qs),
+                selectors.evidence_table,
+            ),
             "query": _query_without_page(request),
             "headers": sort_headers(request, EVIDENCE_COLUMNS, current=sort),
             "sort_label": _sort_label(sort),
@@ -355,17 +362,21 @@ def action_list(request):
     period = selectors.current_period()
     action_filter = ActionFilter(
         request.GET or None,
-        queryset=selectors.action_list(),
+        queryset=Action.objects.all(),
         edition=period.edition if period else None,
     )
+    today = timezone.localdate()
     return render(
         request,
         "toolkit/action_list.html",
         {
             "filter": action_filter,
-            "page": _page(request, action_filter.qs),
+            "page": _table_page(
+                request,
+                selectors.action_values(action_filter.qs),
+                lambda rows: selectors.action_table(rows, today),
+            ),
             "query": _query_without_page(request),
-            "today": timezone.localdate(),
             "can_add": allowed(request.user, "toolkit.add_action"),
         },
     )
