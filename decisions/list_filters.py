@@ -5,7 +5,7 @@ ignores that filter), never a server error."""
 from __future__ import annotations
 
 from django import forms
-from django.db.models import Q, QuerySet
+from django.db.models import Q, QuerySet, Subquery
 
 from prevent_compliance.forms import query_text
 from prevent_compliance.roles import Role
@@ -27,9 +27,10 @@ STEP_ROLES = {
     "commissioner": Role.COMMISSIONER,
 }
 
-# The sortable columns: what each heading link sorts by (the reference breaks ties).
+# The sortable columns: what each heading link sorts by (the reference breaks ties). By
+# reference is natural order, as on the public log (Decision.reference_sort_key).
 SORTS = {
-    "reference": ("reference",),
+    "reference": ("reference_sort_key", "reference"),
     "title": ("title", "reference"),
     "date": ("decision_date", "reference"),
     "status": ("status", "reference"),
@@ -124,5 +125,22 @@ class DecisionListForm(forms.Form):
 
 
 def decision_years() -> list[int]:
-    """The years that have decisions, newest first (one query)."""
-    return [d.year for d in Decision.objects.dates("decision_date", "year", order="DESC")]
+    """The years from the newest decision's to the oldest's, newest first.
+
+    One query of two reads along the decision date index (the first and the last entry),
+    so its cost does not grow with the log and it is never out of date; listing only the
+    years that hold decisions would read every row. A year between with no decisions is
+    offered too and lists nothing.
+    """
+    dated = Decision.objects.filter(decision_date__isnull=False).values("decision_date")
+    newest = dated.order_by("-decision_date")[:1]
+    span = (
+        dated.order_by("decision_date")
+        .annotate(newest=Subquery(newest))
+        .values_list("decision_date", "newest")
+        .first()
+    )
+    if span is None:
+        return []
+    oldest, latest = span
+    return list(range(latest.year, oldest.year - 1, -1))

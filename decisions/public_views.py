@@ -9,8 +9,6 @@ settings.SITE_URL, never with the request's Host header.
 from dataclasses import dataclass, replace
 from datetime import date
 
-from crispy_forms.helper import FormHelper
-from crispy_forms_gds.layout import Size
 from django import forms
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
@@ -99,6 +97,23 @@ def _is_financial_year(value: str) -> bool:
     )
 
 
+@dataclass(frozen=True)
+class FilterControl:
+    """One filter of the public log, with what its GOV.UK markup needs: options (value,
+    label, selected) for a select, none for the search box."""
+
+    name: str
+    id: str
+    label: str
+    hint: str
+    hint_id: str
+    errors: list[tuple[str, str]]  # (id, message)
+    described_by: str
+    value: str
+    options: list[tuple[str, str, bool]]
+    max_length: int | None  # the search box's: what the search reads (clean_q)
+
+
 class LogFilterForm(forms.Form):
     """The public log's filters, read from the query string (a GET form that works without
     script). Each value is checked against what the log offers; a value that is not on
@@ -132,9 +147,6 @@ class LogFilterForm(forms.Form):
             if number == asked_term or any(term.holds_month(y, m) for y, m in months)
         ]
         self.statuses = {v: states for v, _label, states in selectors.public_status_filters()}
-        self.fields["q"].widget.attrs.update({"type": "search", "maxlength": MAX_QUERY})
-        for bound_field in self.fields.values():  # as wide as the column, never wider
-            bound_field.widget.attrs["class"] = "govuk-!-width-full"
         year_choices = [(str(y), str(y)) for y in years]
         fy_choices = [(selectors.financial_year_label(y),) * 2 for y in first_years]
         # A well-formed period with no decisions is still shown as the one chosen.
@@ -153,10 +165,6 @@ class LogFilterForm(forms.Form):
         self.fields["sort"].choices = list(selectors.PUBLIC_SORTS.items())
         for name in ("year", "fy", "term", "maker", "status", "sort"):
             self.fields[name].error_messages["invalid_choice"] = self.CHOICE_ERRORS[name]
-        self.helper = FormHelper()
-        self.helper.form_tag = False
-        self.helper.label_size = Size.SMALL
-        self.helper.disable_csrf = True
 
     CHOICE_ERRORS = {
         "year": "Choose a calendar year from the list, or enter one as four digits, like 2024",
@@ -166,6 +174,39 @@ class LogFilterForm(forms.Form):
         "status": "Choose a status from the list",
         "sort": "Choose how to sort the decisions from the list",
     }
+
+    def controls(self) -> list[FilterControl]:
+        """Each filter as templates/public/partials/log_filters.html draws it, read once.
+
+        The markup is written out there rather than by widget templates: rendering seven
+        fields and their options through form layouts was most of the page's own time.
+        """
+        controls = []
+        for field in self:
+            given = field.value()
+            value = "" if given is None else str(given)
+            errors = [(f"{field.auto_id}_{n}_error", e) for n, e in enumerate(field.errors, 1)]
+            hint = f"{field.auto_id}_hint" if field.help_text else ""
+            choices = getattr(field.field, "choices", None)
+            options = []
+            if choices is not None:  # the first option of the value is selected, as Django does
+                chosen = next((i for i, (v, _l) in enumerate(choices) if str(v) == value), None)
+                options = [(str(v), label, i == chosen) for i, (v, label) in enumerate(choices)]
+            controls.append(
+                FilterControl(
+                    name=field.html_name,
+                    id=field.auto_id,
+                    label=str(field.label),
+                    hint=str(field.help_text),
+                    hint_id=hint,
+                    errors=errors,
+                    described_by=" ".join([hint, *(i for i, _e in errors)]).strip(),
+                    value=value,
+                    options=options,
+                    max_length=MAX_QUERY if choices is None else None,
+                )
+            )
+        return controls
 
     def clean_q(self) -> str:
         return query_text(self.cleaned_data.get("q", ""), max_length=MAX_QUERY)

@@ -13,8 +13,7 @@ from typing import TYPE_CHECKING, Any
 from django.core.cache import cache
 from django.core.exceptions import FieldDoesNotExist, PermissionDenied
 from django.db import transaction
-from django.db.models import CharField, Exists, F, Func, OuterRef, Prefetch, Q, QuerySet, Value
-from django.db.models.functions import Length, Substr
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -189,32 +188,6 @@ def public_decision_makers() -> list[tuple[str, str]]:
     return [(str(value), str(label)) for value, label in field.choices or [] if value]
 
 
-_DIGITS = Value("0123456789")
-
-
-def _trim(function: str, expression: Any, characters: Value = _DIGITS) -> Func:
-    return Func(expression, characters, function=function, output_field=CharField())
-
-
-def public_reference_order(*, descending: bool = False) -> list:
-    """Natural order of references, in SQL on SQLite and PostgreSQL alike: "2" before "10",
-    "WPCC4-0009" before "WPCC4-0010", "57 – 2014" before "100 – 2014".
-
-    A reference is read as a leading number, the text up to its trailing number, and that
-    number; each number sorts by how many digits it has (leading zeros aside), then as text.
-    Four keys of built-in string functions, so the database sorts without a stored key.
-    """
-    reference = F("reference")
-    unpadded = _trim("LTRIM", reference, Value("0"))
-    # Digits of the leading number, leading zeros aside.
-    lead_digits = Length(unpadded) - Length(_trim("LTRIM", reference))
-    stem = _trim("RTRIM", unpadded)  # up to the trailing number
-    tail = Substr(reference, Length(_trim("RTRIM", reference)) + 1)
-    tail_digits = Length(_trim("LTRIM", tail, Value("0")))
-    keys: list[Any] = [lead_digits, stem, tail_digits, reference]
-    return [key.desc() if descending else key.asc() for key in keys]
-
-
 PUBLIC_SORTS = {
     "date": "Newest first",
     "date-oldest": "Oldest first",
@@ -236,8 +209,9 @@ def public_log(
     By date: the decision date, then for decisions of one day the reference (as text: the
     higher of two numbers of the office's padded scheme is the newer decision), which is
     the order of an index, so a page is read without sorting the log. By reference: natural
-    order, sorted by the database (public_reference_order). Every filter is a range or an
-    equality an index can serve; search never reaches withheld text (public_decisions).
+    order, by the key stored with each record (prevent_compliance.sorting natural_sort_key)
+    and indexed. Every filter is a range or an equality an index can serve; search never
+    reaches withheld text (public_decisions).
     """
     queryset = public_decisions(query=query)
     if start:
@@ -251,7 +225,7 @@ def public_log(
     register = [F("register").asc()] if _has_field("register") else []
     queryset = queryset.prefetch_related(*_public_prefetch())
     if sort == "reference":
-        return queryset.order_by(*public_reference_order(), *register, "decision_date", "pk")
+        return queryset.order_by("reference_sort_key", *register, "decision_date", "pk")
     if sort == "date-oldest":
         return queryset.order_by("decision_date", "reference")
     # The index's order (decisions_status_log_order): a page is read without a sort.

@@ -30,6 +30,7 @@ from django.utils import timezone
 # allowed/require: the one permission check (role rules only; superusers get no pass).
 from prevent_compliance.accounts import two_factor
 from prevent_compliance.rules import allowed, require
+from prevent_compliance.sorting import natural_sort_key
 from prevent_compliance.uploads import ValidatedUpload, random_storage_name, safe_original_name
 
 from . import hooks, integrity, notify, selectors
@@ -234,6 +235,7 @@ def _decision_create_row(
     sections. The caller has checked permission and holds the transaction."""
     decision = Decision(created_by=actor, **values)
     decision.reference = reference_allocate(actor=actor, today=today)
+    decision.reference_sort_key = natural_sort_key(decision.reference)
     _save(decision, actor=actor, reason=reason)
     toolkit_sections = list(toolkit_sections)
     if toolkit_sections:
@@ -942,6 +944,7 @@ def _imported_decision(
         status = Decision.Status.WITHHELD if confidential else Decision.Status.PUBLISHED
     return Decision(
         **values,
+        reference_sort_key=natural_sort_key(values["reference"]),
         signed_by=signed_by_user if values["signed_on"] else None,
         status=status,
         source=Decision.Source.IMPORTED,

@@ -22,6 +22,7 @@ from decisions.models import (
 )
 from prevent_compliance.models import get_organisation
 from prevent_compliance.roles import Role
+from prevent_compliance.sorting import natural_sort_key
 from toolkit.models import ReviewPeriod
 
 from ..decisions_demo import section_bodies
@@ -166,6 +167,7 @@ def _unsaved(unit: Unit, year: Year, n: int, reference: str, day: date, status, 
     confidential = confidentiality != Confidentiality.NON_CONFIDENTIAL
     return Decision(
         reference=reference,
+        reference_sort_key=natural_sort_key(reference),
         title=f"Decision {unit.number}-{year.index}-{n}: Prevent arrangements, item {n}",
         lead_officer=unit.rng.choice(officers).get_full_name(),
         decision_date=day,
