@@ -3,6 +3,7 @@
 import unicodedata
 from datetime import date
 
+from crispy_forms.utils import TEMPLATE_PACK
 from crispy_forms_gds.fields import DateInputField
 from crispy_forms_gds.helper import FormHelper
 from crispy_forms_gds.layout import Field, Layout, Size, Submit
@@ -65,9 +66,23 @@ def query_text(value: str, *, max_length: int) -> str:
     return kept.strip()[:max_length]
 
 
+class GDSFormHelper(FormHelper):
+    """crispy-forms-gds' helper, with its label and legend sizes given to the templates as
+    GOV.UK classes for a form without a layout too (the base helper passes the bare size,
+    "govuk-label s", which styles nothing; with a layout render_layout converts them)."""
+
+    def get_attributes(self, template_pack=TEMPLATE_PACK):
+        items = super().get_attributes(template_pack=template_pack)
+        if self.label_size:
+            items["label_size"] = Size.for_label(self.label_size)
+        if self.legend_size:
+            items["legend_size"] = Size.for_legend(self.legend_size)
+        return items
+
+
 def gds_helper(*, submit_label: str = "Save") -> FormHelper:
     """A helper rendering GOV.UK markup, labels at normal size, and one primary button."""
-    helper = FormHelper()
+    helper = GDSFormHelper()
     helper.form_tag = False  # the page's template holds the <form>: never one inside another
     helper.label_size = Size.SMALL
     helper.legend_size = Size.SMALL
