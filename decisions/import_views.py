@@ -1,8 +1,9 @@
 """Importing an earlier decision log in the browser (administrators, after a one-time code).
 
-Upload → preview (every row, what will be created, every problem by row and column) →
-confirm (POST) → the worker imports the file in one transaction → the page refreshes itself
-with a ``Refresh`` header (no script) until it is done → a CSV report to download.
+Upload → preview (every row, what will be created, every problem by row and column, 50 a
+page with the problems first) → confirm (POST) → the worker imports the file in one
+transaction → the page refreshes itself with a ``Refresh`` header (no script) until it is
+done → a CSV report to download.
 """
 
 import csv
@@ -26,6 +27,9 @@ from .models import DecisionImport
 PERMISSION = "decisions.import_decisions"
 # Seconds between the progress page's refreshes while the worker has the job.
 REFRESH_SECONDS = 3
+# Problems and rows a page of the preview shows: a log of 20,000 records would be a page
+# nobody reads (and one that costs as much as the file). The report has them all at once.
+PREVIEW_PAGE_SIZE = 50
 TEMPLATE_COLUMNS = (
     "register",
     "reference",
@@ -133,18 +137,42 @@ def _by_row(items: list[dict]) -> list[dict]:
     return sorted(items, key=lambda p: (p.get("row") is not None, p.get("row") or 0))
 
 
+def _preview_page(request, job: DecisionImport) -> dict:
+    """One page of the problems, then the rows: every problem comes before any row, so the
+    first pages are the ones to fix. Each problem keeps its number in the whole list."""
+    problems = _by_row(job.problems)
+    entries = [("problem", number, p) for number, p in enumerate(problems, 1)]
+    entries += [("row", None, row) for row in job.preview]
+    page = web.page_of(request, entries, PREVIEW_PAGE_SIZE)
+    shown = [
+        {**p, "number": number, "text": _problem_text(job, p)}
+        for kind, number, p in page
+        if kind == "problem"
+    ]
+    rows = [row for kind, _, row in page if kind == "row"]
+    first_row = max(page.start_index(), len(problems) + 1) - len(problems)
+    return {
+        "page": page,
+        "problem_count": len(problems),
+        "page_problems": shown,
+        "problems_elsewhere": len(problems) - len(shown),
+        "problems_shown": (shown[0]["number"], shown[-1]["number"]) if shown else None,
+        "page_rows": rows,
+        "rows_shown": (first_row, first_row + len(rows) - 1, len(job.preview)),
+    }
+
+
 @require_GET
 @verified_role_required
 def import_detail(request, public_id):
     """The preview before confirmation, then the progress, then the result."""
     job = _job_for(request, public_id)
-    problems = _by_row(job.problems)
     response = render(
         request,
         "decisions/import/detail.html",
         {
             "job": job,
-            "problems": [{**p, "text": _problem_text(job, p)} for p in problems],
+            **_preview_page(request, job),
             "warnings": [{**w, "text": _problem_text(job, w)} for w in job.warnings],
             "to_create": sum(1 for row in job.preview if row.get("action") == "create"),
             "refresh_seconds": REFRESH_SECONDS,

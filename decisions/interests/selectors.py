@@ -10,7 +10,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 from django.utils import timezone
 
 from .matching import DecisionText, Match, match
@@ -180,10 +180,16 @@ def sign_check(*, user: User, decision: Decision) -> SignCheck:
 # --- Public reads ---------------------------------------------------------------------------
 
 
-def staff_holders() -> QuerySet[Holder]:
-    """Everyone on the register, active or not, ready for freshness() without more queries."""
-    return Holder.objects.prefetch_related("interests", "confirmations").order_by(
-        "-active", "kind", "name", "pk"
+def staff_holders(*, listed: bool = True) -> QuerySet[Holder]:
+    """The people on the register now (``listed``), or those no longer listed, ready for
+    freshness() without more queries: their entries and their latest confirmation only
+    (freshness reads no other, and every earlier one carries its own snapshot)."""
+    newer = Confirmation.objects.filter(holder=OuterRef("holder"), number__gt=OuterRef("number"))
+    latest = Confirmation.objects.filter(~Exists(newer))
+    return (
+        Holder.objects.filter(active=listed)
+        .prefetch_related("interests", Prefetch("confirmations", queryset=latest))
+        .order_by("kind", "name", "pk")
     )
 
 

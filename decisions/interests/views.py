@@ -14,6 +14,9 @@ from . import selectors, services
 from .forms import ConfirmForm, GiftForm, HolderForm, InterestForm
 from .models import Gift, Holder, Interest
 
+# People a page of the staff list shows.
+PAGE_SIZE = 25
+
 
 def _holder(request, slug: str, perm: str = "decisions.view_holder") -> Holder:
     holder = get_object_or_404(Holder.objects.select_related("user"), slug=slug)
@@ -23,13 +26,20 @@ def _holder(request, slug: str, perm: str = "decisions.view_holder") -> Holder:
 
 @require_GET
 def holder_list(request):
+    """The people on the register now; ``?listed=no``: those no longer listed, kept apart so
+    that the office's predecessors over the years do not lengthen the list in daily use."""
     require(request.user, "decisions.view_register_of_interests")
-    holders = list(selectors.staff_holders())
+    listed = request.GET.get("listed") != "no"
+    page = web.page_of(request, selectors.staff_holders(listed=listed), PAGE_SIZE)
     return render(
         request,
         "interests/holder_list.html",
         {
-            "rows": [(h, selectors.freshness(h)) for h in holders],
+            "page": page,
+            "listed": listed,
+            "query": "" if listed else "listed=no",
+            "unlisted": selectors.staff_holders(listed=False).exists() if listed else False,
+            "rows": [(h, selectors.freshness(h)) for h in page],
             "within_days": selectors.confirm_within_days(),
             "can_keep": allowed(request.user, "decisions.keep_register_of_interests"),
         },

@@ -30,13 +30,12 @@ class UserFilters:
 def _annotated(queryset: QuerySet) -> QuerySet:
     devices = TOTPDevice.objects.filter(user=OuterRef("pk"), confirmed=True)
     waiting = RoleGrant.objects.filter(account=OuterRef("pk"), status=RoleGrant.Status.PENDING)
-    return queryset.annotate(
-        has_app=Exists(devices), has_waiting_grant=Exists(waiting)
-    ).prefetch_related(Prefetch("groups", queryset=Group.objects.order_by("name")))
+    return queryset.annotate(has_app=Exists(devices), has_waiting_grant=Exists(waiting))
 
 
 def user_list(filters: UserFilters) -> QuerySet:
-    """Accounts matching the filters, by username; each with ``has_app`` and ``groups``."""
+    """Accounts matching the filters, by username; each with ``has_app`` and ``role_list``
+    (a plain list: a row reading ``groups.all`` would build a manager and a queryset)."""
     queryset = UserModel.objects.all()
     if term := filters.search:
         queryset = queryset.filter(
@@ -53,12 +52,16 @@ def user_list(filters: UserFilters) -> QuerySet:
         queryset = queryset.filter(is_active=True)
     elif filters.status == "inactive":
         queryset = queryset.filter(is_active=False)
-    return _annotated(queryset).order_by("username")
+    roles = Prefetch("groups", queryset=Group.objects.order_by("name"), to_attr="role_list")
+    return _annotated(queryset).prefetch_related(roles).order_by("username")
 
 
 def user_for_admin(username: str) -> User:
     """One account by username, or 404."""
-    account = _annotated(UserModel.objects.filter(username=username)).first()
+    roles = Prefetch("groups", queryset=Group.objects.order_by("name"))
+    account = (
+        _annotated(UserModel.objects.filter(username=username)).prefetch_related(roles).first()
+    )
     if account is None:
         raise Http404("There is no account with that username.")
     return account

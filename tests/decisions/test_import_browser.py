@@ -295,3 +295,44 @@ def test_the_decision_list_links_to_the_import_for_administrators_only(
     listing = reverse("decisions:list")
     assert UPLOAD in client_for(administrator).get(listing).content.decode()
     assert UPLOAD not in client_for(officer).get(listing).content.decode()
+
+
+# --- The preview is paged: problems first, then the rows ----------------------------------------
+
+
+def test_a_long_checked_log_is_previewed_fifty_rows_a_page_with_the_import_button_on_each(
+    client_for, administrator, toolkit
+):
+    from bench.import_log import log_csv
+
+    client = client_for(administrator)
+    _upload(client, "long.csv", log_csv(120, start_year=1970))
+    url = _job().get_absolute_url()
+    first = client.get(url).content.decode()
+    assert "Rows 1 to 50 of 120" in first and "Import 120 records" in first
+    assert "Bench decision 50 of 1970/1971" in first
+    assert "Bench decision 51 of 1970/1971" not in first
+    assert 'href="?page=2"' in first
+    last = client.get(url, {"page": 3}).content.decode()
+    assert "Rows 101 to 120 of 120" in last and "Import 120 records" in last
+    assert "Bench decision 120 of 1970/1971" in last and 'href="?page=4"' not in last
+
+
+def test_every_problem_of_a_long_refused_log_is_on_a_page_before_any_row(
+    client_for, administrator, toolkit
+):
+    rows = "".join(f"X-{n},Title {n},2024-01-01,non-confidential,\n" for n in range(1, 61))
+    content = f"reference,title,decision_date,confidentiality,summary\n{rows}".encode()
+    client = client_for(administrator)
+    _upload(client, "bad.csv", content)
+    url = _job().get_absolute_url()
+    first = client.get(url).content.decode()
+    assert "Fix these 60 problems" in first and "Problems 1 to 50 of 60" in first
+    assert 'href="#problem-50"' in first and 'id="problem-50"' in first
+    assert "and 10 more on other pages of this preview" in first
+    assert "row 52 (X-51)" not in first
+    second = client.get(url, {"page": 2}).content.decode()
+    assert "Fix these 60 problems" in second and "Problems 51 to 60 of 60" in second
+    assert 'href="#problem-60"' in second and 'id="problem-60"' in second
+    assert "row 61 (X-60), column &#x27;summary&#x27;: is required" in second
+    assert "and 50 more on other pages of this preview" in second

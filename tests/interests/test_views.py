@@ -101,3 +101,20 @@ def test_a_commissioner_without_a_register_is_told_who_sets_it_up(
     assert page.status_code == 200
     assert "has not been set up yet" in page.content.decode()
     assert client_for(personas["officer"]).get(reverse("interests:my_register")).status_code == 404
+
+
+def test_people_no_longer_listed_are_kept_apart_from_the_register(
+    personas, client_for, register, other_holder
+):
+    """The daily list is the office's holders now; those who left are one link away."""
+    client = client_for(personas["chief_executive"])
+    page = client.get(reverse("interests:holder_list")).text
+    assert register.name in page and "Dee Puty" in page
+    assert "People no longer listed" not in page  # nobody has left yet
+    other_holder.active = False
+    other_holder.save()
+    page = client.get(reverse("interests:holder_list")).text
+    assert register.name in page and "Dee Puty" not in page
+    assert 'href="?listed=no"' in page
+    left = client.get(reverse("interests:holder_list"), {"listed": "no"}).text
+    assert "Dee Puty" in left and register.name not in left and "No (not listed)" in left

@@ -13,7 +13,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from bench.extra_data import grow_training
+from bench.extra_data import grow_training, grow_transparency
 from decisions.models import Decision
 from prevent_compliance.devdata import scale
 from tests.prevent_compliance.two_factor import sign_in_verified
@@ -46,7 +46,23 @@ def _audit_cursor() -> str:
     return str(AuditLog(LogFilters()).rows(limit=1, offset=300, link=False)[0]["cursor"])
 
 
-def _pages(reference: str, import_url: str, cursor: str):
+def _transparency_urls() -> dict[str, str]:
+    """The same meeting and registers at every size: unit 1's (bench/extra_data.py)."""
+    from decisions.interests.models import Holder
+    from decisions.meetings.models import Meeting
+
+    meeting = Meeting.objects.get(title="Bench meeting 01-00")
+    return {
+        "meeting": meeting.get_absolute_url(),
+        "public meeting": meeting.get_public_url(),
+        "own register": Holder.objects.get(
+            user__username="scale.u01.commissioner.00"
+        ).get_absolute_url(),
+        "gifts": Holder.objects.get(slug="bench-senior-01-00").get_absolute_url(),
+    }
+
+
+def _pages(reference: str, import_url: str, cursor: str, transparency: dict[str, str]):
     return [
         ("dashboard", "officer", "/"),
         ("dashboard: waiting for you", "chief executive", "/"),
@@ -68,6 +84,16 @@ def _pages(reference: str, import_url: str, cursor: str):
         ("public register of interests", None, "/public/register-of-interests/"),
         ("public gifts and hospitality", None, "/public/gifts-and-hospitality/"),
         ("register of interests", "chief executive", "/interests/"),
+        # A holder's register with their gifts and hospitality (the staff register of offers).
+        ("gifts and hospitality of a holder", "chief executive", transparency["gifts"]),
+        ("my interests", "commissioner", transparency["own register"]),
+        ("public meetings", None, "/public/meetings/"),
+        ("public meeting", None, transparency["public meeting"]),
+        ("public forward plan", None, "/public/forward-plan/"),
+        ("public transparency index", None, "/public/transparency/"),
+        ("meetings", "officer", "/meetings/"),
+        ("meeting detail", "officer", transparency["meeting"]),
+        ("forward plan", "officer", "/forward-plan/"),
         # Lists the period's audit packs with who asked for each (tests/toolkit/
         # test_auditpack_contents.py also grows the packs themselves).
         ("period page", "auditor", f"/periods/{_newest_period_year()}/"),
@@ -89,6 +115,7 @@ def _clients(django_user_model):
         ("auditor", "auditor.00"),
         ("chief executive", "chief-executive.00"),
         ("administrator", "administrator.00"),
+        ("commissioner", "commissioner.00"),
     ):
         # Signed in with a confirmed code, as production asks of everyone (one query more).
         user = django_user_model.objects.get(username=f"scale.u01.{username}")
@@ -101,7 +128,9 @@ def _count_pages(clients, django_assert_max_num_queries, django_user_model) -> d
         Decision.objects.filter(status=Decision.Status.PUBLISHED).order_by("pk").first().reference
     )
     counts = {}
-    pages = _pages(reference, _import_preview_url(django_user_model), _audit_cursor())
+    pages = _pages(
+        reference, _import_preview_url(django_user_model), _audit_cursor(), _transparency_urls()
+    )
     for name, role, url in pages:
         client = clients[role]
         assert client.get(url).status_code == 200, name  # warm: session refresh, caches
@@ -124,11 +153,13 @@ def test_key_pages_query_counts_are_bounded_and_flat(
 ):
     scale.generate(1, stream=io.StringIO(), sizes=SIZES)
     grow_training(1, timezone.localdate())
+    grow_transparency(1, timezone.localdate())
     clients = _clients(django_user_model)
     small = _count_pages(clients, django_assert_max_num_queries, django_user_model)
 
     scale.generate(3, stream=io.StringIO(), sizes=SIZES)
     grow_training(3, timezone.localdate())
+    grow_transparency(3, timezone.localdate())
     large = _count_pages(clients, django_assert_max_num_queries, django_user_model)
 
     assert small == large, "queries per page changed as the data grew threefold"
