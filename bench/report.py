@@ -8,7 +8,7 @@ and, in another, WeasyPrint alone on the same pre-built HTML, and returns
      "weasy_peak_mb", "ratio"}
 
 ``seconds`` is the app's whole render (queries, template, WeasyPrint), ``ratio`` its time
-over WeasyPrint alone (target at most 1.1), medians of ``runs``. Run on its own:
+over WeasyPrint alone (target at most 1.1), medians of ``runs`` taken in turns. Run on its own:
 
     DATABASE_URL=sqlite:////tmp/f10.sqlite3 DEBUG=on python bench/report.py [--period YEAR]
         [--demo-period YEAR] [--runs N] [--public]
@@ -45,41 +45,66 @@ def _setup() -> None:
 
 
 def _child(mode: str, argument: str, runs: int, public: bool) -> dict:
-    """In its own process: ``runs`` renders, timed; the process's peak memory (maxrss)."""
+    """In its own process, so that its peak memory (maxrss) is its own.
+
+    ``turns`` (argument "period pk:html path") times the app's whole render and WeasyPrint
+    alone on the pre-built HTML in turns (app, WeasyPrint, app, …), so both medians come from
+    the same seconds of a shared machine; ``full`` and ``weasy`` render once for the peak
+    memory of each alone.
+    """
     import resource
 
     _setup()
+    from pypdf import PdfReader
+
     from prevent_compliance.pdf import html_to_pdf
+    from toolkit.annual_review_report import annual_review_html, annual_review_pdf
+    from toolkit.models import ReviewPeriod
 
     html_to_pdf("<p>warm up fonts</p>")
-    times, html_times, pages = [], [], None
-    if mode == "full":
-        from pypdf import PdfReader
+    out: dict = {}
+    if mode == "turns":
+        pk, _, html_path = argument.partition(":")
+        period = ReviewPeriod.objects.get(pk=int(pk))
+        prebuilt = Path(html_path).read_text(encoding="utf-8")
+        # One untimed render first (fonts, stylesheets, images warm, as in a worker that has
+        # made a report before), then the two in turns, alternating which goes first.
+        pdf = html_to_pdf(prebuilt)
+        times, html_times, weasy_times = [], [], []
 
-        from toolkit.annual_review_report import annual_review_html
-        from toolkit.models import ReviewPeriod
-
-        period = ReviewPeriod.objects.get(pk=int(argument))
-        for _ in range(runs):
+        def app() -> bytes:
             started = time.perf_counter()
-            html = annual_review_html(period, public=public)
+            annual_review_html(period, public=public)
             html_times.append(time.perf_counter() - started)
-            pdf = html_to_pdf(html)
-            times.append(time.perf_counter() - started)
-        pages = len(PdfReader(io.BytesIO(pdf)).pages)
-    else:
-        html = Path(argument).read_text(encoding="utf-8")
-        for _ in range(runs):
             started = time.perf_counter()
-            html_to_pdf(html)
+            made = annual_review_pdf(period, public=public)  # what the worker calls
             times.append(time.perf_counter() - started)
-    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return {
-        "seconds": statistics.median(times),
-        "html_seconds": statistics.median(html_times) if html_times else None,
-        "peak_mb": peak_kb / 1024,
-        "pages": pages,
-    }
+            return made
+
+        def weasy() -> None:
+            started = time.perf_counter()
+            html_to_pdf(prebuilt)
+            weasy_times.append(time.perf_counter() - started)
+
+        for turn in range(runs):
+            if turn % 2:
+                weasy()
+                pdf = app()
+            else:
+                pdf = app()
+                weasy()
+        out = {
+            "seconds": statistics.median(times),
+            "html_seconds": statistics.median(html_times),
+            "weasy_seconds": statistics.median(weasy_times),
+            "pages": len(PdfReader(io.BytesIO(pdf)).pages),
+        }
+    elif mode == "full":
+        annual_review_pdf(ReviewPeriod.objects.get(pk=int(argument)), public=public)
+    else:
+        html_to_pdf(Path(argument).read_text(encoding="utf-8"))
+    out["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return out
 
 
 def _run_child(mode: str, argument: str, runs: int, public: bool) -> dict:
@@ -94,23 +119,25 @@ def _run_child(mode: str, argument: str, runs: int, public: bool) -> dict:
 
 def measure_report(period, *, runs: int = RUNS, public: bool = False) -> dict:
     """Pages, time and peak memory of the period's report, and of WeasyPrint alone on the
-    same HTML (each in a child process with the parent's environment and database)."""
+    same HTML: times taken in turns in one child process, each peak in its own."""
     from toolkit.annual_review_report import annual_review_html
 
     with tempfile.TemporaryDirectory(prefix="pc-report-") as folder:
         html_path = Path(folder) / "annual-review.html"
         html_path.write_text(annual_review_html(period, public=public), encoding="utf-8")
-        full = _run_child("full", str(period.pk), runs, public)
-        weasy = _run_child("weasy", str(html_path), runs, public)
+        turns = _run_child("turns", f"{period.pk}:{html_path}", runs, public)
+        full = _run_child("full", str(period.pk), 1, public)
+        weasy = _run_child("weasy", str(html_path), 1, public)
     return {
         "period": period.label,
-        "pages": full["pages"],
-        "seconds": full["seconds"],
-        "html_seconds": full["html_seconds"],
+        "pages": turns["pages"],
+        "seconds": turns["seconds"],
+        "html_seconds": turns["html_seconds"],
         "peak_mb": full["peak_mb"],
-        "weasy_seconds": weasy["seconds"],
+        "weasy_seconds": turns["weasy_seconds"],
         "weasy_peak_mb": weasy["peak_mb"],
-        "ratio": full["seconds"] / weasy["seconds"] if weasy["seconds"] else None,
+        "ratio": turns["seconds"] / turns["weasy_seconds"] if turns["weasy_seconds"] else None,
+        "runs": runs,
     }
 
 

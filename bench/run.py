@@ -16,14 +16,15 @@ again) it:
    floor (a bare signed-in page rendering base.html, routed only by bench/urls.py) and the
    Django admin changelist of decisions;
 3. renders the annual-review PDF of the largest period and WeasyPrint alone on the same
-   pre-built HTML, each in its own subprocess (bench/report.py's measure_report when it
-   exists), with its peak memory;
-4. runs a load test on 127.0.0.1 only: gunicorn with 2 workers, 16 client threads for 30 s
-   against the floor, the dashboard (signed in by session cookie) and the public log;
+   pre-built HTML in turns in a child process, and each once more in a process of its own
+   for its peak memory (bench/report.py's measure_report);
+4. runs a load test on 127.0.0.1 only: gunicorn with 2 workers, 16 client threads, 30 s per
+   page in three bursts taken in turns after a warm-up, against the floor, the dashboard
+   (signed in by session cookie) and the public log;
 5. imports a decision log of 5,000 records (rolled back).
 
 Environment: DATABASE_URL (PostgreSQL; default a fresh SQLite file), BENCH_RENDERS (30),
-BENCH_LOAD_SECONDS (30), BENCH_FACTORS ("1,10"), BENCH_PDF_RUNS (1; 0 skips the PDF). Each
+BENCH_LOAD_SECONDS (30), BENCH_FACTORS ("1,10"), BENCH_PDF_RUNS (3; 0 skips the PDF). Each
 run writes its own database's section of BENCHMARKS.md and keeps the other's and the notes:
 run it once with and once without DATABASE_URL for both tables. Generating the data takes
 a few minutes at factor 10 on a busy machine; nothing is cached between runs. A quick check
@@ -36,8 +37,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import http.client
-import io
-import json
 import os
 import platform
 import secrets
@@ -57,7 +56,7 @@ sys.path.insert(0, str(ROOT))
 RENDERS = int(os.environ.get("BENCH_RENDERS", "30"))
 LOAD_SECONDS = float(os.environ.get("BENCH_LOAD_SECONDS", "30"))
 # 0 skips the annual-review PDF (it takes minutes at factor 10).
-PDF_RUNS = int(os.environ.get("BENCH_PDF_RUNS", os.environ.get("BENCH_PDF", "1")))
+PDF_RUNS = int(os.environ.get("BENCH_PDF_RUNS", os.environ.get("BENCH_PDF", "3")))
 FACTORS = [int(f) for f in os.environ.get("BENCH_FACTORS", "1,10").split(",")]
 CLIENTS = 16
 WORKERS = 2
@@ -195,6 +194,7 @@ def bench_users() -> dict:
         # Comments to give and decisions to approve: the "waiting for you" panel's two kinds.
         "chief executive": User.objects.get(username="scale.u01.chief-executive.00"),
         "administrator": User.objects.get(username="scale.u01.administrator.00"),
+        "commissioner": User.objects.get(username="scale.u01.commissioner.00"),
         "superuser": admin,
     }
 
@@ -249,10 +249,38 @@ def pages(targets: dict) -> list[tuple[str, str | None, str]]:
         ("import preview (400 records)", "administrator", targets.get("import_url", "")),
         ("training records", "officer", "/training/"),
         ("training: people", "officer", "/training/people/"),
+        # The transparency pages (issue 17) and the published annual reviews (issue 15).
+        ("public annual reviews", None, "/public/annual-reviews/"),
+        ("public register of interests", None, "/public/register-of-interests/"),
+        ("public gifts and hospitality", None, "/public/gifts-and-hospitality/"),
+        ("public meetings", None, "/public/meetings/"),
+        ("public forward plan", None, "/public/forward-plan/"),
+        ("transparency index", None, "/public/transparency/"),
+        ("public meeting", None, targets.get("public_meeting", "")),
+        ("meetings (staff)", "officer", "/meetings/"),
+        ("meeting detail (staff)", "officer", targets.get("meeting", "")),
+        ("register of interests (chief executive)", "chief executive", "/interests/"),
+        ("a holder's gifts and interests", "chief executive", targets.get("holder", "")),
+        ("my interests (commissioner)", "commissioner", targets.get("own_register", "")),
     ]
 
 
-ROLES = ("officer", "auditor", "chief executive", "administrator")
+def transparency_targets() -> dict[str, str]:
+    """Unit 1's meeting and register holders (bench/extra_data.py), the same at every size."""
+    from decisions.interests.models import Holder
+    from decisions.meetings.models import Meeting
+
+    meeting = Meeting.objects.get(title="Bench meeting 01-00")
+    own = Holder.objects.get(user__username="scale.u01.commissioner.00")
+    return {
+        "meeting": meeting.get_absolute_url(),
+        "public_meeting": meeting.get_public_url(),
+        "own_register": own.get_absolute_url(),
+        "holder": Holder.objects.get(slug="bench-senior-01-00").get_absolute_url(),
+    }
+
+
+ROLES = ("officer", "auditor", "chief executive", "administrator", "commissioner")
 
 
 def clients_for_data() -> dict:
@@ -319,73 +347,13 @@ def session_refresh_cost(client) -> dict:
     return {**counts, "refreshing": len(refreshed)}
 
 
-# --- PDF in subprocesses --------------------------------------------------------------------
+# --- PDF -----------------------------------------------------------------------------------
 
 
 def largest_period():
-    from django.db.models import Count
+    from bench.report import largest_period as largest
 
-    from toolkit.models import ReviewPeriod
-
-    return (
-        ReviewPeriod.objects.annotate(n=Count("evidence", distinct=True))
-        .order_by("-n", "-start_date")
-        .first()
-    )
-
-
-def pdf_child(mode: str, argument: str, runs: int) -> None:
-    """Runs in its own process: time ``runs`` renders, print JSON with the peak memory."""
-    import resource
-
-    django_setup()
-    from prevent_compliance.pdf import html_to_pdf
-
-    html_to_pdf("<p>warm up fonts</p>")
-    times, size, pages = [], 0, None
-    if mode == "full":
-        from toolkit.annual_review_report import annual_review_pdf
-        from toolkit.models import ReviewPeriod
-
-        period = ReviewPeriod.objects.get(pk=int(argument))
-        for _ in range(runs):
-            started = time.perf_counter()
-            pdf = annual_review_pdf(period)
-            times.append(time.perf_counter() - started)
-        size = len(pdf)
-        from pypdf import PdfReader
-
-        pages = len(PdfReader(io.BytesIO(pdf)).pages)
-    else:
-        html = Path(argument).read_text(encoding="utf-8")
-        for _ in range(runs):
-            started = time.perf_counter()
-            size = len(html_to_pdf(html))
-            times.append(time.perf_counter() - started)
-    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    result = {"median_s": statistics.median(times), "peak_mb": peak_kb / 1024, "bytes": size}
-    print(json.dumps({**result, "pages": pages}))
-
-
-def measure_pdf(workdir: Path, runs: int = PDF_RUNS) -> dict:
-    from toolkit.annual_review_report import annual_review_html
-
-    period = largest_period()
-    html_path = workdir / "annual-review.html"
-    html_path.write_text(annual_review_html(period), encoding="utf-8")
-    out = {"period": period.label}
-    for mode, argument in (("full", str(period.pk)), ("weasy", str(html_path))):
-        done = subprocess.run(
-            [sys.executable, __file__, "--pdf-child", mode, argument, "--runs", str(runs)],
-            check=True,
-            capture_output=True,
-            text=True,
-            env=os.environ.copy(),
-        )
-        out[mode] = json.loads(done.stdout.strip().splitlines()[-1])
-        out["pages"] = out[mode]["pages"] or out.get("pages")
-        log(f"  PDF {mode}: {out[mode]}")
-    return out
+    return largest()
 
 
 # --- Load test on loopback ------------------------------------------------------------------
@@ -426,7 +394,8 @@ def start_gunicorn(port: int) -> subprocess.Popen:
     raise RuntimeError("gunicorn did not start within 30 s")
 
 
-def load_test(port: int, path: str, cookie: str, seconds: float = LOAD_SECONDS) -> dict:
+def load_burst(port: int, path: str, cookie: str, seconds: float) -> dict:
+    """CLIENTS threads requesting ``path`` for ``seconds``: latencies, elapsed time, errors."""
     latencies: list[float] = []
     bad = [0]
     lock = threading.Lock()
@@ -463,8 +432,12 @@ def load_test(port: int, path: str, cookie: str, seconds: float = LOAD_SECONDS) 
         thread.start()
     for thread in threads:
         thread.join(seconds + 60)
-    elapsed = time.monotonic() - started
-    latencies.sort()
+    return {"latencies": latencies, "elapsed": time.monotonic() - started, "non_2xx": bad[0]}
+
+
+def summarise(bursts: list[dict]) -> dict:
+    latencies = sorted(x for burst in bursts for x in burst["latencies"])
+    elapsed = sum(burst["elapsed"] for burst in bursts)
 
     def pct(p):
         return (
@@ -476,8 +449,16 @@ def load_test(port: int, path: str, cookie: str, seconds: float = LOAD_SECONDS) 
         "rps": len(latencies) / elapsed,
         "p50_ms": pct(0.50),
         "p95_ms": pct(0.95),
-        "non_2xx": bad[0],
+        "non_2xx": sum(burst["non_2xx"] for burst in bursts),
     }
+
+
+# Each page's LOAD_SECONDS are split into this many bursts, the pages' bursts taken in turns
+# (floor, dashboard, public log, floor, …) so that the throughput ratios compare the same
+# minutes of a shared machine; before them, every page is requested for WARM_SECONDS
+# (uncounted) so that no page pays for a worker's first compilation of its templates.
+LOAD_ROUNDS = 3
+WARM_SECONDS = 3.0
 
 
 def run_load() -> dict:
@@ -488,21 +469,27 @@ def run_load() -> dict:
     cookie = f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
     port = free_port()
     process = start_gunicorn(port)
-    results = {}
+    targets = (
+        ("floor", "/bench/floor/", cookie),
+        ("dashboard", "/", cookie),
+        ("public log", "/public/decisions/", ""),
+    )
+    bursts: dict[str, list[dict]] = {name: [] for name, _path, _cookie in targets}
     try:
-        for name, path, needs_cookie in (
-            ("floor", "/bench/floor/", True),
-            ("dashboard", "/", True),
-            ("public log", "/public/decisions/", False),
-        ):
-            results[name] = load_test(port, path, cookie if needs_cookie else "")
-            log(f"  load {name}: {results[name]}")
+        for _name, path, sent in targets:
+            load_burst(port, path, sent, WARM_SECONDS)
+        for _ in range(LOAD_ROUNDS):
+            for name, path, sent in targets:
+                bursts[name].append(load_burst(port, path, sent, LOAD_SECONDS / LOAD_ROUNDS))
     finally:
         process.terminate()
         try:
             process.wait(15)
         except subprocess.TimeoutExpired:
             process.kill()
+    results = {name: summarise(taken) for name, taken in bursts.items()}
+    for name, result in results.items():
+        log(f"  load {name}: {result}")
     return results
 
 
@@ -591,25 +578,20 @@ def page_table(sizes: dict) -> list[str]:
 def pdf_lines(pdf: dict | None) -> list[str]:
     if pdf is None:
         return ["", "Annual-review PDF: not measured in this run (BENCH_PDF=0)."]
-    if "full" not in pdf:  # bench/report.py's measure_report: its own figures, as it names them
-        lines = ["", f"Annual-review report of the largest period ({pdf.pop('period', '')}):", ""]
-        lines += ["| Measure | Value |", "|---|---|"]
-        for key, value in pdf.items():
-            shown = f"{value:.2f}" if isinstance(value, float) else value
-            lines.append(f"| {key} | {shown} |")
-        return lines
-    pdf_ratio = pdf["full"]["median_s"] / pdf["weasy"]["median_s"]
+    ratio = pdf["ratio"]
     return [
         "",
         f"Annual-review PDF of the largest period ({pdf['period']}, {pdf['pages']} pages, "
-        f"factor {FACTORS[-1]}):",
+        f"factor {FACTORS[-1]}); medians of {pdf['runs']} renders each, the two taken in turns "
+        "in one process; each peak measured in a process of its own:",
         "",
         "| Render | Median (s) | Peak memory (MB) | Ratio |",
         "|---|---:|---:|---:|",
-        f"| app (context + template + WeasyPrint) | {pdf['full']['median_s']:.2f} | "
-        f"{pdf['full']['peak_mb']:.0f} | {pdf_ratio:.3f} ({verdict(pdf_ratio <= 1.15)}) |",
-        f"| WeasyPrint alone, same HTML | {pdf['weasy']['median_s']:.2f} | "
-        f"{pdf['weasy']['peak_mb']:.0f} | 1.000 |",
+        f"| app (queries + template + WeasyPrint) | {pdf['seconds']:.2f} | "
+        f"{pdf['peak_mb']:.0f} | {ratio:.3f} (≤ 1.1: {verdict(ratio <= 1.1)}) |",
+        f"| of which the HTML (queries + template) | {pdf['html_seconds']:.2f} | – | – |",
+        f"| WeasyPrint alone, same HTML | {pdf['weasy_seconds']:.2f} | "
+        f"{pdf['weasy_peak_mb']:.0f} | 1.000 |",
     ]
 
 
@@ -619,7 +601,8 @@ def report(db_label: str, counts: dict, sizes: dict, pdf: dict | None, load: dic
     lines += [
         "",
         f"Load test on 127.0.0.1, factor {FACTORS[-1]}: gunicorn {WORKERS} sync workers, "
-        f"{CLIENTS} client threads, {LOAD_SECONDS:.0f} s per page:",
+        f"{CLIENTS} client threads, {LOAD_SECONDS:.0f} s per page in {LOAD_ROUNDS} bursts taken "
+        f"in turns with the other pages', after {WARM_SECONDS:.0f} s of uncounted requests each:",
         "",
         "| Page | Requests | Requests/s | ÷ floor | p50 (ms) | p95 (ms) | Non-2xx |",
         "|---|---:|---:|---:|---:|---:|---:|",
@@ -804,9 +787,10 @@ def grow_data(factor: int) -> None:
     from django.db import connection
     from django.utils import timezone
 
-    from bench.extra_data import grow_training
+    from bench.extra_data import grow_training, grow_transparency
 
     grow_training(factor, timezone.localdate())
+    grow_transparency(factor, timezone.localdate())
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
@@ -818,12 +802,10 @@ def import_preview(admin, factor: int) -> str:
     return checked(admin, factor)
 
 
-def measure_report_pdf(workdir: Path) -> dict:
-    """bench/report.py's measure_report(period) when it exists, else the render here."""
-    try:
-        from bench.report import measure_report
-    except ImportError:
-        return measure_pdf(workdir)
+def measure_report_pdf() -> dict:
+    """bench/report.py's measure_report: the app's render and WeasyPrint alone in turns."""
+    from bench.report import measure_report
+
     period = largest_period()
     return {"period": period.label, **measure_report(period, runs=PDF_RUNS)}
 
@@ -852,16 +834,11 @@ def audit_sources():
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--pdf-child", nargs=2, metavar=("MODE", "ARG"))
-    parser.add_argument("--runs", type=int, default=PDF_RUNS)
     parser.add_argument("--keep", action="store_true", help="Keep the work folder.")
     parser.add_argument(
         "--output", type=Path, default=ROOT / "BENCHMARKS.md", help="Where to write the table."
     )
     args = parser.parse_args()
-    if args.pdf_child:
-        pdf_child(*args.pdf_child, args.runs)
-        return
     workdir = Path(tempfile.mkdtemp(prefix="pc-bench-"))
     try:
         db_label = prepare_environment(workdir)
@@ -887,6 +864,7 @@ def main() -> None:
                 "reference": sample_decision(),
                 "audit_cursor": audit_cursor(),
                 "import_url": import_preview(bench_users()["administrator"], factor),
+                **transparency_targets(),
             }
             counts[factor] = count_rows()
             prepared[factor] = targets
@@ -904,7 +882,7 @@ def main() -> None:
         pdf = None
         if PDF_RUNS > 0:
             log("measuring the annual-review PDF")
-            pdf = measure_report_pdf(workdir)
+            pdf = measure_report_pdf()
         log("load test")
         load = run_load()
         from bench.import_log import measure_import
