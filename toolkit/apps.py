@@ -47,5 +47,5 @@ def _connect_owner_signals() -> None:
         signal.connect(
             _owners_changed,
             sender=sender,
-            dispatch_uid=f"toolkit-owners-{signal is post_save}-{sender._meta.label}",
+            dispatch_uid=f"toolkit-owners-{sender._meta.label}",  # unique per signal
         )

@@ -642,7 +642,8 @@ def _criterion_card(
 ) -> dict:
     """One criterion's card on the section page, in plain values: the template reads keys,
     not model properties, display lookups and filters (eight cards were a fifth of the page).
-    ``row``, ``criterion`` and ``evidence`` stay for the callers that check the records."""
+    ``row``, ``criterion`` and ``evidence`` (the items shown) stay for the callers that check
+    the records; whether each is overdue is worked out once, in ``evidence_items``."""
     criterion, by = row.criterion, row.assessed_by
     return {
         "row": row,
@@ -666,7 +667,7 @@ def _criterion_card(
         "history_url": history_url(row),
         "reason": row.reason,
         "note": row.note,
-        "evidence": [{"item": e, "overdue": rating_rules.overdue(e, today)} for e in items.shown],
+        "evidence": items.shown,
         "evidence_items": _evidence_items(items.shown, today, url, day),
         "evidence_total": items.total,
         "evidence_more": items.total - len(items.shown),

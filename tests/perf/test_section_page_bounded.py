@@ -50,10 +50,11 @@ def test_a_criterion_shows_its_first_items_and_how_many_more(period, officer, se
     context = selectors.section_criteria(period, section, assessment, today)
     entry = next(e for e in context["criterion_rows"] if e["criterion"] == criterion)
     shown = selectors.CRITERION_EVIDENCE_SHOWN
-    assert [e["item"].title for e in entry["evidence"]] == [f"Old {n}" for n in range(shown)]
+    assert [e.title for e in entry["evidence"]] == [f"Old {n}" for n in range(shown)]
     assert entry["evidence_total"] == 7 + in_date
     assert entry["evidence_more"] == 7 + in_date - shown
-    assert all(e["overdue"] for e in entry["evidence"])
+    assert all(rating_rules.overdue(e, today) for e in entry["evidence"])
+    assert str(entry["evidence_items"]).count("Overdue for review") == shown
     assert str(entry["evidence_items"]).count("<li>") == shown
     assert context["proposed"] == _full_rules(period, section, today)[0]
 

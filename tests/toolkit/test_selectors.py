@@ -6,7 +6,7 @@ import pytest
 from django.http import Http404
 
 from tests.toolkit.helpers import rate_section
-from toolkit import selectors, services
+from toolkit import rating_rules, selectors, services
 from toolkit.models import Action, Evidence, Rating, SectionAssessment, ToolkitEdition
 
 
@@ -144,7 +144,8 @@ def test_section_criteria_show_each_rating_with_its_evidence(period, section, ma
 
     first = context["criterion_rows"][0]
     assert first["criterion"] == criterion
-    assert [e["overdue"] for e in first["evidence"]] == [True]
+    assert [rating_rules.overdue(e, today) for e in first["evidence"]] == [True]
+    assert str(first["evidence_items"]).count("Overdue for review") == 1
     assert all(not row["evidence"] for row in context["criterion_rows"][1:])
     assert context["criteria_summary"] == f"0 of {section.criteria.count()} met, " + (
         f"{section.criteria.count()} not assessed"
